@@ -1,0 +1,58 @@
+# spanfence - a span heap and a concurrent collector for multicore RISC-V and
+# MIPS64 boards. `make help` lists the targets.
+
+BOARDS := riscv64-virt mips64-malta mips64-loongson3
+BOARD ?=
+SELECTED := $(or $(BOARD),$(BOARDS))
+HARTS ?=
+MEM ?=
+export HARTS MEM
+
+RUN_TIMEOUT ?= 60
+
+.PHONY: help deps images run test host-test clean format lint
+
+help:
+	@echo "spanfence targets (BOARD=<name> picks one board; default: all of $(BOARDS))"
+	@echo "  make run        boot the demo on each board and show its console"
+	@echo "  make test       host tests, then every guest test on each board;"
+	@echo "                  ends with 'N passed, N failed'"
+	@echo "  make images     build every guest image for the selected boards"
+	@echo "  make host-test  only the host tests (sanitizers, fuzzing)"
+	@echo "  make deps       check for (and as root on Debian, install) what is needed"
+	@echo "  make format     clang-format every C file"
+	@echo "  make lint       cppcheck over the sources"
+	@echo "  make clean      remove build/ except the cached newlib builds"
+	@echo "Variables: BOARD=, HARTS= (harts per boot), MEM= (QEMU -m)"
+
+deps:
+	@tools/deps.sh test
+
+images: deps
+	@for b in $(SELECTED); do \
+		$(MAKE) -s -f mk/board.mk BOARD=$$b images || exit 1; done
+
+run: images
+	@for b in $(SELECTED); do \
+		echo "== $$b: demo"; \
+		cmd=$$($(MAKE) -s -f mk/board.mk BOARD=$$b $(if $(HARTS),HARTS=$(HARTS)) \
+			$(if $(MEM),MEM=$(MEM)) PROGRAM=demo qemu-cmd); \
+		timeout -k 5 $(RUN_TIMEOUT) $$cmd </dev/null || \
+			{ echo "== $$b: demo failed (status $$?)"; exit 1; }; \
+	done
+
+test: deps
+	@tests/run-all.sh $(if $(BOARD),$(BOARD),host $(BOARDS))
+
+host-test: deps
+	@tests/run-all.sh host
+
+lint:
+	@cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--inline-suppr -Iinclude boot lib heap
+
+format:
+	@clang-format -i $$(git ls-files '*.c' '*.h')
+
+clean:
+	@find build -mindepth 1 -maxdepth 1 ! -name newlib -exec rm -rf {} +

@@ -1,0 +1,106 @@
+/*
+ * barrier.h - the cross-hart ordering points of spanfence, by name.
+ *
+ * Every place where one hart publishes data that another hart reads without
+ * a lock goes through one of the functions below, with a name from
+ * BARRIER_LIST. The list is the single table of what each barrier orders and
+ * which load on the other hart it pairs with; README.md shows it.
+ *
+ * Three kinds, mapped per architecture in asm/barrier.h:
+ *
+ *   publication_barrier(b)  earlier stores before later stores
+ *                           (RISC-V fence w,w; MIPS sync; x86: compiler only)
+ *   release_barrier(b)      earlier loads and stores before later stores
+ *                           (RISC-V fence rw,w; MIPS sync)
+ *   acquire_barrier(b)      earlier loads before later loads and stores
+ *                           (RISC-V fence r,rw; MIPS sync)
+ *   full_barrier(b)         everything before everything
+ *                           (RISC-V fence rw,rw; MIPS sync; x86 mfence)
+ *
+ * Build options:
+ *   SF_MUTANT=BARRIER_X     removes barrier X (barrier-mutant builds).
+ *   SF_SIMULATE             stores made with shared_store*() sit in a per-hart
+ *                           store buffer (sim/storebuf.c) and a barrier drains
+ *                           it as the real instruction would order them.
+ */
+#ifndef SPANFENCE_BARRIER_H
+#define SPANFENCE_BARRIER_H
+
+#include "asm/barrier.h"
+
+/*
+ * X(name, what it orders, the load it pairs with on the other hart)
+ */
+#define BARRIER_LIST(X)                                                        \
+	X(SPAN_PUBLISH,                                                        \
+	  "page->span entries and span state, before any pointer into the "    \
+	  "span is stored",                                                    \
+	  "collector: span_of(p) after loading p from a slot or object")       \
+	X(HART_CALL_POST, "hart_call: fn and arg, before the mailbox state",   \
+	  "callee hart: mailbox state, then fn and arg")                       \
+	X(HART_CALL_DONE, "hart_call: the callee's work, before state DONE",   \
+	  "hart_wait: state DONE, then the results")                           \
+	X(HART_ONLINE, "secondary hart: its setup, before its online flag",    \
+	  "boot hart: the online flag, then the hart's fields")                \
+	X(SPIN_UNLOCK, "spinlock: the critical section, before the release",  \
+	  "spin_lock: the acquiring load of the lock word")                    \
+	X(SPIN_LOCK, "spin_lock: the acquiring swap, before the section",     \
+	  "spin_unlock: the releasing store")
+
+enum barrier_name {
+#define BARRIER_ENUM(name, orders, pairs) BARRIER_##name,
+	BARRIER_LIST(BARRIER_ENUM)
+#undef BARRIER_ENUM
+	BARRIER_COUNT
+};
+
+/* Name, ordering and pairing of a barrier, for diagnostics and tables. */
+const char *barrier_name(enum barrier_name b);
+const char *barrier_orders(enum barrier_name b);
+const char *barrier_pairs(enum barrier_name b);
+
+#ifdef SF_SIMULATE
+void storebuf_drain(enum barrier_name b);
+#define BARRIER_SIM_DRAIN(b) storebuf_drain(b)
+#else
+#define BARRIER_SIM_DRAIN(b) ((void)(b))
+#endif
+
+#ifdef SF_MUTANT
+#define BARRIER_REMOVED(b) ((b) == SF_MUTANT)
+#else
+#define BARRIER_REMOVED(b) ((void)(b), 0)
+#endif
+
+static inline void publication_barrier(enum barrier_name b)
+{
+	if (BARRIER_REMOVED(b))
+		return;
+	BARRIER_SIM_DRAIN(b);
+	arch_publication_barrier();
+}
+
+static inline void release_barrier(enum barrier_name b)
+{
+	if (BARRIER_REMOVED(b))
+		return;
+	BARRIER_SIM_DRAIN(b);
+	arch_release_barrier();
+}
+
+static inline void acquire_barrier(enum barrier_name b)
+{
+	if (BARRIER_REMOVED(b))
+		return;
+	arch_acquire_barrier();
+}
+
+static inline void full_barrier(enum barrier_name b)
+{
+	if (BARRIER_REMOVED(b))
+		return;
+	BARRIER_SIM_DRAIN(b);
+	arch_full_barrier();
+}
+
+#endif
