@@ -27,17 +27,27 @@ struct __lock __lock___tz_mutex;
 struct __lock __lock___dd_hash_mutex;
 struct __lock __lock___arc4random_mutex;
 
+/* Dynamic locks: newlib creates and closes one for a FILE on the stack on
+ * every printf to an unbuffered stream, so slots are reused. */
 #define LOCK_POOL_SIZE 64
 static struct __lock lock_pool[LOCK_POOL_SIZE];
-static volatile uint32_t lock_pool_used;
+static volatile uint64_t lock_pool_used; /* bit i: lock_pool[i] in use */
 
 void __retarget_lock_init(_LOCK_T *lock)
 {
-	uint32_t i = atomic_fetch_add32(&lock_pool_used, 1);
-
-	if (i >= LOCK_POOL_SIZE)
-		panic("newlib lock pool exhausted (%d locks)", LOCK_POOL_SIZE);
-	*lock = &lock_pool[i];
+	for (;;) {
+		uint64_t used = shared_load64(&lock_pool_used);
+		if (used == ~0ull)
+			panic("newlib lock pool exhausted (%d locks)",
+			      LOCK_POOL_SIZE);
+		unsigned i = (unsigned)__builtin_ctzll(~used);
+		/* Claims slot i; other harts claim and free slots the same
+		 * way, and a claimed lock starts free (locked == 0). */
+		if (atomic_cas64(&lock_pool_used, used, used | 1ull << i)) {
+			*lock = &lock_pool[i];
+			return;
+		}
+	}
 }
 
 void __retarget_lock_init_recursive(_LOCK_T *lock)
@@ -45,9 +55,24 @@ void __retarget_lock_init_recursive(_LOCK_T *lock)
 	__retarget_lock_init(lock);
 }
 
-void __retarget_lock_close(_LOCK_T lock) { (void)lock; }
+void __retarget_lock_close(_LOCK_T lock)
+{
+	uint64_t bit = 1ull << (lock - lock_pool);
 
-void __retarget_lock_close_recursive(_LOCK_T lock) { (void)lock; }
+	if (lock < lock_pool || lock >= lock_pool + LOCK_POOL_SIZE)
+		return; /* a static lock */
+	for (;;) {
+		uint64_t used = shared_load64(&lock_pool_used);
+		/* Frees the slot; the lock was released before close. */
+		if (atomic_cas64(&lock_pool_used, used, used & ~bit))
+			return;
+	}
+}
+
+void __retarget_lock_close_recursive(_LOCK_T lock)
+{
+	__retarget_lock_close(lock);
+}
 
 void __retarget_lock_acquire(_LOCK_T lock) { recursive_lock(&lock->lock); }
 

@@ -7,7 +7,7 @@
  * for each to come online, then runs main() and exits with its status.
  *
  * Roles follow boot order: the last hart started is the collector, any in
- * between are mutators. A hart that does not come online within a second
+ * between are mutators. A hart that does not come online within three seconds
  * stops the boot with a panic naming it, rather than hanging.
  */
 #include <stddef.h>
@@ -35,7 +35,7 @@ extern int main(void);
 static void start_secondary(unsigned index)
 {
 	struct hart *h = &harts[index];
-	uint64_t deadline = counter_time() + counter_time_hz();
+	uint64_t deadline = counter_time() + 3 * counter_time_hz();
 
 	h->index = index;
 	h->hartid = platform.hartids[index];
@@ -46,7 +46,7 @@ static void start_secondary(unsigned index)
 		      h->hartid);
 	while (shared_load32(&h->online) == 0) {
 		if (counter_time() > deadline)
-			panic("hart %u (hartid %lu) did not come online in 1 s",
+			panic("hart %u (hartid %lu) did not come online in 3 s",
 			      index, h->hartid);
 		arch_cpu_relax();
 	}
