@@ -57,10 +57,9 @@ void __retarget_lock_init_recursive(_LOCK_T *lock)
 
 void __retarget_lock_close(_LOCK_T lock)
 {
-	uint64_t bit = 1ull << (lock - lock_pool);
-
 	if (lock < lock_pool || lock >= lock_pool + LOCK_POOL_SIZE)
 		return; /* a static lock */
+	uint64_t bit = 1ull << (lock - lock_pool);
 	for (;;) {
 		uint64_t used = shared_load64(&lock_pool_used);
 		/* Frees the slot; the lock was released before close. */
