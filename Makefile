@@ -47,9 +47,15 @@ test: deps
 host-test: deps
 	@tests/run-all.sh host
 
+CPPCHECK := cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+	--inline-suppr --suppress=missingIncludeSystem -Iinclude
+SOURCE_DIRS := $(wildcard boot lib heap task gc sim)
+
 lint:
-	@cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-		--inline-suppr -Iinclude boot lib heap
+	@$(CPPCHECK) -Iarch/riscv64/include -Iarch/riscv64 $(SOURCE_DIRS) \
+		arch/riscv64 boards/riscv64-virt.c
+	@$(CPPCHECK) -Iarch/mips64/include -Iarch/mips64 $(SOURCE_DIRS) \
+		arch/mips64 $(wildcard boards/mips64-*.c)
 
 format:
 	@clang-format -i $$(git ls-files '*.c' '*.h')

@@ -35,6 +35,16 @@ for target in "$@"; do
 	tests/harness-test.sh "$target"
 done
 
+if [ "$#" -gt 1 ]; then
+	echo "== lint (cppcheck)"
+	if make -s lint >build/results/lint.log 2>&1; then
+		echo "ok lint"; echo "PASS lint: cppcheck" >>build/results/lint.result
+	else
+		cat build/results/lint.log
+		echo "not ok lint"; echo "FAIL lint: cppcheck (build/results/lint.log)" >>build/results/lint.result
+	fi
+fi
+
 passed=$(cat build/results/*.result 2>/dev/null | grep -c '^PASS')
 failed=$(cat build/results/*.result 2>/dev/null | grep -c '^FAIL')
 if [ "$failed" -gt 0 ]; then
