@@ -8,18 +8,20 @@
 #   EXPECT=trap  QEMU exits with EXIT_TRAP (3) and the log has a TRAP report.
 # Prints one "ok"/"not ok" line per case, named "BOARD/HARTSh PROGRAM case",
 # and appends PASS/FAIL lines to $RESULTS (default build/results/guest.result).
-# Exits non-zero if anything failed.
+# Exits non-zero if anything failed. VARIANT=-x (with its EXTRA_CFLAGS) runs
+# the image built under build/BOARD-x instead (simulation, mutants).
 set -u
 board=$1 program=$2 expect=$3 limit=$4 harts=$5
 results=${RESULTS:-build/results/guest.result}
-log=build/logs/$board/$program-${harts}h.log
-name="$board/${harts}h $program"
+variant=${VARIANT:-}
+log=build/logs/$board$variant/$program-${harts}h.log
+name="$board$variant/${harts}h $program"
 mkdir -p "$(dirname "$log")" "$(dirname "$results")"
 
 mem_arg=()
 [ -n "${MEM:-}" ] && mem_arg=(MEM="$MEM")
 cmd=$(make -s -f mk/board.mk BOARD="$board" HARTS="$harts" "${mem_arg[@]}" \
-	PROGRAM="$program" qemu-cmd) || { echo "not ok $name: no QEMU command"; exit 1; }
+	VARIANT="$variant" EXTRA_CFLAGS="${EXTRA_CFLAGS:-}" PROGRAM="$program" qemu-cmd) || { echo "not ok $name: no QEMU command"; exit 1; }
 
 timeout -k 5 "$limit" $cmd </dev/null >"$log" 2>&1
 status=$?
