@@ -1,0 +1,126 @@
+/*
+ * MIPS Malta (QEMU -M malta -cpu 5KEf), MIPS64 R2, little-endian.
+ *
+ * Boot: QEMU loads the ELF (-kernel) and every CPU runs QEMU's boot loader,
+ * which jumps to the ELF entry with a0 = -1, a1 = argv, a2 = envp (YAMON
+ * style: 32-bit pointers to "name", "value" pairs), a3 = the RAM size below
+ * 256 MiB. There is no CPU count anywhere for a non-CPS core: the CPUs are
+ * counted as they arrive at their release words (entry.S).
+ *
+ * Memory: the first 256 MiB of RAM are at physical 0, seen through KSEG0;
+ * RAM beyond that (-m > 256M) is not reachable unmapped and is not used.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "asm/counter.h"
+#include "asm/percpu.h"
+#include "platform.h"
+
+#define KSEG0	   0xffffffff80000000ull
+#define LOWMEM_MAX (256ull << 20)
+
+/* ISA COM1 16550 (physical 0x180003f8) through KSEG1; registers 1 byte apart */
+#define UART	 ((volatile uint8_t *)0xffffffffb80003f8ull)
+#define UART_THR 0
+#define UART_IER 1
+#define UART_FCR 2
+#define UART_LCR 3
+#define UART_LSR 5
+#define LSR_THRE 0x20
+
+/* GT-64120 board's software reset register: 0x42 resets (with -no-reboot:
+ * QEMU exits, status 0). */
+#define MALTA_GORESET ((volatile uint32_t *)0xffffffffbf000500ull)
+#define GORESET_VALUE 0x42
+
+/* QEMU malta: 320 MHz CPU clock, Count = clock / 2 with the period rounded
+ * down to 6 ns: 166666666 Hz (measured against host time). */
+const uint64_t mips_count_hz = 166666666;
+
+extern char _end[];
+
+static void uart_init(void)
+{
+	static int done;
+
+	if (done)
+		return;
+	done = 1;
+	UART[UART_IER] = 0;    /* no interrupts: we poll */
+	UART[UART_LCR] = 0x03; /* 8N1; the baud rate is QEMU's business */
+	UART[UART_FCR] = 0x01; /* FIFOs on */
+}
+
+void platform_putc(char c)
+{
+	uart_init();
+	while (!(UART[UART_LSR] & LSR_THRE))
+		;
+	UART[UART_THR] = (uint8_t)c;
+}
+
+void platform_exit(int status)
+{
+	mips_uhi_exit(status);
+	*MALTA_GORESET = GORESET_VALUE;
+	for (;;)
+		__asm__ volatile("wait");
+}
+
+/* Value of a YAMON environment variable, or NULL. */
+static const char *yamon_env(const char *name)
+{
+	uint64_t envp = mips_boot_args[2];
+	const int32_t *e;
+
+	if (envp < KSEG0 || envp >= KSEG0 + LOWMEM_MAX || (envp & 3))
+		return NULL;
+	e = (const int32_t *)(uintptr_t)envp;
+	for (int i = 0; i < 64 && e[i] && e[i + 1]; i += 2) {
+		const char *k = (const char *)(intptr_t)e[i];
+		const char *n = name;
+
+		while (*n && *k == *n)
+			k++, n++;
+		if (!*n && !*k)
+			return (const char *)(intptr_t)e[i + 1];
+	}
+	return NULL;
+}
+
+static uint64_t parse_u64(const char *s)
+{
+	uint64_t v = 0;
+
+	if (!s)
+		return 0;
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (uint64_t)(*s++ - '0');
+	return v;
+}
+
+void platform_discover(struct platform_info *info)
+{
+	uint64_t low = mips_boot_args[3]; /* a3: RAM below 256 MiB */
+	uint64_t total = parse_u64(yamon_env("ememsize"));
+
+	if (low == 0 || low > LOWMEM_MAX || (low & 0xfffff))
+		low = parse_u64(yamon_env("memsize"));
+	if (low == 0 || low > LOWMEM_MAX)
+		low = 32ull << 20; /* Malta's minimum: never reached on QEMU */
+	if (total < low)
+		total = low;
+
+	info->board = "mips64-malta";
+	info->mem_base = ((uintptr_t)_end + 4095) & ~(uintptr_t)4095;
+	info->mem_end = (uintptr_t)(KSEG0 + low);
+	info->ram_size = (size_t)total;
+	/*
+	 * No CPU count: stop 50 ms after the last arrival, 1 s at most. With
+	 * QEMU's default single-threaded TCG every CPU arrives during our first
+	 * idle wait; the margin is for -accel tcg,thread=multi on a busy host,
+	 * where a CPU's thread may not run at all for a while.
+	 */
+	mips_collect_cpus(info, 0, mips_count_hz / 20, mips_count_hz);
+}
