@@ -10,7 +10,7 @@ export HARTS MEM
 
 RUN_TIMEOUT ?= 60
 
-.PHONY: help deps images run test host-test clean format lint
+.PHONY: help deps images run test host-test clean format lint model litmus
 
 help:
 	@echo "spanfence targets (BOARD=<name> picks one board; default: all of $(BOARDS))"
@@ -22,6 +22,8 @@ help:
 	@echo "  make deps       check for (and as root on Debian, install) what is needed"
 	@echo "  make format     clang-format every C file"
 	@echo "  make lint       cppcheck over the sources"
+	@echo "  make model      check the Promela model of span publication with spin"
+	@echo "  make litmus     message-passing and store-buffering litmus tables per board"
 	@echo "  make clean      remove build/ except the cached newlib builds"
 	@echo "Variables: BOARD=, HARTS= (harts per boot), MEM= (QEMU -m)"
 
@@ -50,6 +52,12 @@ host-test: deps
 CPPCHECK := cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	--inline-suppr --suppress=missingIncludeSystem -Iinclude
 SOURCE_DIRS := $(wildcard boot lib heap task gc sim)
+
+model: deps
+	@tools/model.sh
+
+litmus: deps
+	@tools/litmus-report.sh $(SELECTED)
 
 lint:
 	@$(CPPCHECK) -Iarch/riscv64/include -Iarch/riscv64 $(SOURCE_DIRS) \

@@ -10,6 +10,9 @@
 #include "atomic.h"
 #include "barrier.h"
 #include "console.h"
+#ifdef SF_SIMULATE
+#include "../sim/storebuf.h"
+#endif
 
 const char *hart_role_name(enum hart_role role)
 {
@@ -33,6 +36,11 @@ void hart_call(struct hart *h, void *(*fn)(void *), void *arg)
 	 * hart_serve(). */
 	release_barrier(BARRIER_HART_CALL_POST);
 	shared_store32(&h->mailbox, MAILBOX_POSTED);
+#ifdef SF_SIMULATE
+	/* A real store buffer drains in bounded time; the simulated one only
+	 * at simulated accesses, and the caller may now run plain code. */
+	storebuf_drain_all();
+#endif
 }
 
 void *hart_wait(struct hart *h)

@@ -21,6 +21,9 @@
 #include "hart.h"
 #include "platform.h"
 #include "boot.h"
+#ifdef SF_SIMULATE
+#include "../sim/storebuf.h"
+#endif
 
 struct platform_info platform;
 struct hart harts[MAX_HARTS];
@@ -69,6 +72,9 @@ void boot_main(void)
 	platform_discover(&platform);
 	h0->hartid = platform.hartids[0];
 	sbrk_init(platform.mem_base, platform.mem_end);
+#ifdef SF_SIMULATE
+	sim_boot();
+#endif
 
 	for (unsigned i = 1; i < platform.nharts; i++)
 		start_secondary(i);

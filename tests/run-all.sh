@@ -10,12 +10,26 @@ rm -rf build/results
 mkdir -p build/results
 export RESULTS=build/results/guest.result
 
+# The boots of tests/guest.list for board $1: program expect timeout harts.
+guest_list() {
+	awk -v b="$1" -v h="${HARTS:-}" '
+		/^[ \t]*(#|$)/ { next }
+		h != "" && $4 != 2 { next }
+		$5 == "all" || index("," $5 ",", "," b ",") {
+			print $1, $2, $3, (h != "" ? h : $4)
+		}' tests/guest.list
+}
+
 for target in "$@"; do
 	if [ "$target" = host ]; then
 		echo "== host: unit tests, sanitizers, fuzzing"
 		if [ -f mk/host.mk ]; then
 			make -s -f mk/host.mk host-test || true
 		fi
+		echo "== host: store-buffer simulator"
+		RESULTS=build/results/sim.result make -s -f mk/sim.mk sim-host-test || true
+		echo "== model: span publication (spin)"
+		RESULTS=build/results/model.result tools/model.sh || true
 		continue
 	fi
 	echo "== $target: build"
@@ -26,11 +40,20 @@ for target in "$@"; do
 		continue
 	fi
 	echo "== $target: guest tests"
-	while read -r program expect limit harts boards; do
-		case $program in '' | '#'*) continue ;; esac
-		[ "$boards" = all ] || [[ ",$boards," == *",$target,"* ]] || continue
-		tests/run-guest.sh "$target" "$program" "$expect" "$limit" "${HARTS:-$harts}"
-	done < <(awk -v h="${HARTS:-}" 'h == "" || $4 == 2' tests/guest.list)
+	while read -r program expect limit harts; do
+		tests/run-guest.sh "$target" "$program" "$expect" "$limit" "$harts"
+	done < <(guest_list "$target")
+	echo "== $target: the same boots in a simulation build (SF_SIMULATE)"
+	sim=(VARIANT=-sim EXTRA_CFLAGS=-DSF_SIMULATE)
+	if ! make -s -f mk/board.mk BOARD="$target" "${sim[@]}" images >build/results/build-$target-sim.log 2>&1; then
+		tail -n 30 build/results/build-$target-sim.log
+		echo "FAIL $target-sim: build failed (build/results/build-$target-sim.log)" >>"$RESULTS"
+		echo "not ok $target-sim: build failed"
+	else
+		while read -r program expect limit harts; do
+			env "${sim[@]}" tests/run-guest.sh "$target" "$program" "$expect" "$limit" "$harts"
+		done < <(guest_list "$target")
+	fi
 	echo "== $target: the harness catches failures"
 	tests/harness-test.sh "$target"
 done

@@ -1,0 +1,463 @@
+/*
+ * storebuf.c - a per-hart software store buffer: the weak-memory simulator
+ * behind SF_SIMULATE builds (compiles to nothing otherwise).
+ *
+ * Why. MIPS64 and RISC-V (RVWMO) let a hart's stores to different addresses
+ * become visible to other harts in any order unless a barrier orders them;
+ * QEMU on an x86 host never shows that (TCG keeps stores in program order
+ * and x86 keeps them in order too), so a missing barrier such as the one of
+ * golang/go#35541 goes unnoticed there. In a simulation build every shared
+ * store of the runtime goes into the storing hart's software buffer instead
+ * of memory and reaches memory later, in a random order, so those missing
+ * barriers fail under QEMU and on the host too, reproducibly from a seed.
+ *
+ * The model, per hart (indexed by this_hart(): a hart's buffer is touched
+ * only by that hart, so there are no locks):
+ *   - shared_store32/64 append (address, value, size, epoch) to the buffer.
+ *     A store to an address that already has an entry in the current epoch
+ *     replaces that entry's value (coalescing): the newest value wins, and
+ *     since there is then one entry per address and epoch, draining can
+ *     never let an older store to an address overwrite a newer one. A store
+ *     that partly overlaps an entry (other size or offset) first drains the
+ *     whole buffer, so mixed-size accesses stay coherent too.
+ *   - shared_load32/64 return the newest own buffered value for the address
+ *     (store-to-load forwarding: a hart sees its own stores at once), else
+ *     memory. A partly overlapping entry drains the buffer first.
+ *   - at every simulated access, with probability 1/drain_one_in, one random
+ *     entry drains; a store into a full buffer first drains one random
+ *     entry. "Random" is among the entries of the oldest epoch only.
+ *   - storebuf_drain(b), called by publication_barrier, release_barrier and
+ *     full_barrier in barrier.h, drains everything (entries of one epoch in
+ *     random order, epochs in order): all stores before the barrier are in
+ *     memory before the hart goes on, so before any later store.
+ *   - storebuf_order(b) (sim/storebuf.h) is the exact fence w,w / fence rw,w:
+ *     it starts a new epoch, and entries of an epoch drain only when every
+ *     older epoch has drained. The stores stay buffered, so a later load by
+ *     this hart can still pass them, as on the hardware.
+ *   - atomic_* read-modify-writes drain the own buffer first (all of it,
+ *     like a full barrier), then operate on memory with the arch_*
+ *     primitives. That is stronger than the ISA: a RISC-V AMO or LR/SC
+ *     without .aq/.rl, or a MIPS LL/SC without sync, orders nothing else, so
+ *     hardware could let earlier plain stores pass it. Draining keeps the
+ *     simulator simple and loses nothing the runtime relies on (it never
+ *     relies on an RMW for ordering; barrier.h names every ordering point).
+ *   - Other harts read only memory: a buffered store is invisible to them
+ *     until it drains. Every write from a drain is a real arch_store32/64.
+ *
+ * What it does not model (so a mutant of these kinds is not caught here):
+ *   - load reordering: loads execute in program order against memory, so an
+ *     acquire barrier has nothing to do in the simulator (barrier.h does not
+ *     call it either). A missing acquire barrier is found only on hardware
+ *     or by the litmus tests and the model.
+ *   - storebuf_drain is stronger than a publication or release barrier (it
+ *     also orders the stores before later loads, as only a full barrier
+ *     must): the barrier functions cannot tell it which kind they are. Use
+ *     storebuf_order() for those two kinds to be exact: see the README.
+ *   - plain C stores go straight to memory. Every address another hart reads
+ *     must be written only with shared_store* (atomic.h's rule), or a plain
+ *     store can be overwritten later by an older buffered one.
+ *
+ * Liveness: a buffered store drains only when its hart makes a simulated
+ * access, a barrier or an RMW. Spin loops in the runtime poll with
+ * shared_load*, so a spinning hart drains its buffer at random, and the
+ * handshakes of hart_call/hart_wait/hart_serve and the spinlocks all pass
+ * release barriers, which drain. A hart that stops making simulated
+ * accesses with stores still buffered (parked in wfi, or exiting) should
+ * call storebuf_drain_all() first.
+ *
+ * Reproducibility: each hart's generator is xorshift64* seeded with
+ * splitmix64(seed, hart index); sim_seed() changes the seed for every hart
+ * (each reseeds at its next access). The seed is the caller's to print.
+ * The same seed gives the same drain decisions for the same sequence of
+ * accesses per hart, but how many times a spin loop polls depends on the
+ * other hart's timing, so a run is replayable in distribution, not exactly.
+ *
+ * Accesses before a hart is set up (this_hart() not yet one of harts[]) and
+ * from threads that are not harts go straight to memory.
+ */
+#ifdef SF_SIMULATE
+
+#include "storebuf.h"
+
+#include <stddef.h>
+
+#include "atomic.h"
+#include "barrier.h"
+#include "hart.h"
+
+struct sb_entry {
+	uintptr_t addr;
+	uint64_t val;
+	uint32_t epoch;
+	uint32_t size; /* 4 or 8 */
+};
+
+struct storebuf {
+	struct sb_entry e[SIM_MAX_DEPTH];
+	unsigned n;	   /* valid entries: e[0..n) */
+	uint32_t epoch;	   /* epoch of new stores */
+	uint64_t rng;	   /* xorshift64* state */
+	uint64_t seed_gen; /* the generation rng was seeded from */
+	struct sim_stats stats;
+} __attribute__((aligned(64)));
+
+static struct storebuf bufs[MAX_HARTS];
+
+/* Configuration and seed, written by sim_configure/sim_seed. */
+static volatile uint32_t cfg_depth = SIM_DEFAULT_DEPTH;
+static volatile uint32_t cfg_drain_one_in = SIM_DEFAULT_DRAIN_ONE_IN;
+static volatile uint64_t cfg_seed = SIM_DEFAULT_SEED;
+static volatile uint64_t cfg_seed_gen = 1;
+
+static uint64_t splitmix64(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/*
+ * A seed a test runner can patch into the built image (sim/set-seed.sh
+ * finds the marker in the ELF or raw image and writes the seed after it), so
+ * that seeded runs need no board-specific way to pass arguments. volatile:
+ * read from the image at run time, never folded by the compiler. 0: none.
+ */
+static volatile const struct {
+	char marker[16];
+	uint64_t seed;
+} image_seed __attribute__((used, aligned(8))) = {SIM_SEED_MARKER, 0};
+
+uint64_t sim_image_seed(void)
+{
+	return image_seed.seed;
+}
+
+void sim_seed(uint64_t seed)
+{
+	arch_store64(&cfg_seed, seed);
+	/* The seed before the new generation; pairs with the acquire in
+	 * my_buf() (simulator-internal, not a runtime barrier: no name). */
+	arch_publication_barrier();
+	arch_store64(&cfg_seed_gen, arch_load64(&cfg_seed_gen) + 1);
+}
+
+uint64_t sim_get_seed(void)
+{
+	return arch_load64(&cfg_seed);
+}
+
+void sim_configure(unsigned depth, unsigned drain_one_in)
+{
+	if (depth < 1)
+		depth = 1;
+	if (depth > SIM_MAX_DEPTH)
+		depth = SIM_MAX_DEPTH;
+	arch_store32(&cfg_depth, depth);
+	arch_store32(&cfg_drain_one_in, drain_one_in);
+}
+
+/* The calling hart's buffer, or NULL outside a set-up hart. */
+static struct storebuf *my_buf(void)
+{
+	struct hart *h = this_hart();
+	/* No dereference: before setup this_hart() may be garbage. */
+	uintptr_t off = (uintptr_t)h - (uintptr_t)harts;
+
+	if (h == NULL || off >= sizeof(harts) || off % sizeof(struct hart))
+		return NULL;
+
+	size_t index = off / sizeof(struct hart);
+	struct storebuf *b = &bufs[index];
+	uint64_t gen = arch_load64(&cfg_seed_gen);
+
+	if (b->seed_gen != gen) {
+		/* The generation before the seed; pairs with the publication
+		 * barrier in sim_seed(). */
+		arch_acquire_barrier();
+		b->rng =
+		    splitmix64(arch_load64(&cfg_seed) ^ splitmix64(index + 1));
+		if (b->rng == 0)
+			b->rng = 1;
+		b->seed_gen = gen;
+	}
+	return b;
+}
+
+static uint64_t next_random(struct storebuf *b)
+{
+	uint64_t x = b->rng;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	b->rng = x;
+	return x * 0x2545f4914f6cdd1dull;
+}
+
+static void write_memory(const struct sb_entry *e)
+{
+	/* The real store: the simulator's only way into memory. */
+	if (e->size == 8)
+		arch_store64((volatile uint64_t *)e->addr, e->val);
+	else
+		arch_store32((volatile uint32_t *)e->addr, (uint32_t)e->val);
+}
+
+/* Drain one random entry of the oldest epoch (none if the buffer is empty). */
+static void drain_one(struct storebuf *b)
+{
+	uint32_t oldest = b->e[0].epoch;
+	unsigned count = 0, pick;
+
+	for (unsigned i = 1; i < b->n; i++)
+		if ((int32_t)(b->e[i].epoch - oldest) < 0)
+			oldest = b->e[i].epoch;
+	for (unsigned i = 0; i < b->n; i++)
+		count += b->e[i].epoch == oldest;
+	if (count == 0)
+		return; /* the buffer was empty */
+	pick = (unsigned)((next_random(b) >> 32) % count);
+	for (unsigned i = 0; i < b->n; i++) {
+		if (b->e[i].epoch != oldest || pick-- != 0)
+			continue;
+		write_memory(&b->e[i]);
+		b->e[i] = b->e[--b->n];
+		return;
+	}
+}
+
+static void drain_all(struct storebuf *b)
+{
+	b->stats.barrier_drains += b->n;
+	while (b->n > 0)
+		drain_one(b);
+}
+
+/* The random drain step of every simulated access. */
+static void maybe_drain(struct storebuf *b)
+{
+	uint32_t one_in = arch_load32(&cfg_drain_one_in);
+
+	if (b->n == 0 || one_in == 0)
+		return;
+	if (next_random(b) % one_in == 0) {
+		drain_one(b);
+		b->stats.random_drains++;
+	}
+}
+
+static int overlaps(const struct sb_entry *e, uintptr_t addr, unsigned size)
+{
+	return e->addr < addr + size && addr < e->addr + e->size;
+}
+
+/*
+ * Invariant: no two entries partly overlap (a store that would create such a
+ * pair drains the buffer first); two entries for the same address and size
+ * are in different epochs. So an exact match in the current epoch is the
+ * only entry that overlaps the new store in that epoch.
+ */
+static void buffer_store(struct storebuf *b, uintptr_t addr, uint64_t val,
+			 unsigned size)
+{
+	int partial = 0;
+
+	b->stats.stores++;
+	maybe_drain(b);
+	for (unsigned i = 0; i < b->n; i++) {
+		struct sb_entry *e = &b->e[i];
+
+		if (e->addr == addr && e->size == size) {
+			if (e->epoch == b->epoch) {
+				e->val = val; /* newest wins, same place */
+				b->stats.coalesced++;
+				return;
+			}
+			/* An older epoch's entry to this address stays:
+			 * epochs drain in order, so it lands first. */
+		} else if (overlaps(e, addr, size)) {
+			partial = 1;
+		}
+	}
+	if (partial)
+		drain_all(b);
+	if (b->n >= arch_load32(&cfg_depth)) {
+		drain_one(b);
+		b->stats.full_drains++;
+	}
+	b->e[b->n++] = (struct sb_entry){addr, val, b->epoch, size};
+	if (b->n > b->stats.max_pending)
+		b->stats.max_pending = b->n;
+}
+
+/* The newest own value for addr into *val; 0 if memory has it. */
+static int buffer_load(struct storebuf *b, uintptr_t addr, unsigned size,
+		       uint64_t *val)
+{
+	const struct sb_entry *newest = NULL;
+
+	b->stats.loads++;
+	maybe_drain(b);
+	for (unsigned i = 0; i < b->n; i++) {
+		const struct sb_entry *e = &b->e[i];
+
+		if (e->addr == addr && e->size == size) {
+			if (newest == NULL ||
+			    (int32_t)(e->epoch - newest->epoch) > 0)
+				newest = e;
+		} else if (overlaps(e, addr, size)) {
+			drain_all(b);
+			return 0;
+		}
+	}
+	if (newest == NULL)
+		return 0;
+	*val = newest->val;
+	b->stats.forwarded++;
+	return 1;
+}
+
+uint64_t shared_load64(const volatile uint64_t *p)
+{
+	struct storebuf *b = my_buf();
+	uint64_t v;
+
+	if (b != NULL && buffer_load(b, (uintptr_t)p, 8, &v))
+		return v;
+	return arch_load64(p);
+}
+
+uint32_t shared_load32(const volatile uint32_t *p)
+{
+	struct storebuf *b = my_buf();
+	uint64_t v;
+
+	if (b != NULL && buffer_load(b, (uintptr_t)p, 4, &v))
+		return (uint32_t)v;
+	return arch_load32(p);
+}
+
+void shared_store64(volatile uint64_t *p, uint64_t v)
+{
+	struct storebuf *b = my_buf();
+
+	if (b == NULL)
+		arch_store64(p, v);
+	else
+		buffer_store(b, (uintptr_t)p, v, 8);
+}
+
+void shared_store32(volatile uint32_t *p, uint32_t v)
+{
+	struct storebuf *b = my_buf();
+
+	if (b == NULL)
+		arch_store32(p, v);
+	else
+		buffer_store(b, (uintptr_t)p, v, 4);
+}
+
+/* Every RMW: the own buffer first, then the real atomic on memory. */
+static void before_rmw(void)
+{
+	struct storebuf *b = my_buf();
+
+	if (b != NULL) {
+		b->stats.rmws++;
+		drain_all(b);
+	}
+}
+
+bool atomic_cas64(volatile uint64_t *p, uint64_t old, uint64_t new)
+{
+	before_rmw();
+	return arch_cas64(p, old, new);
+}
+
+bool atomic_cas32(volatile uint32_t *p, uint32_t old, uint32_t new)
+{
+	before_rmw();
+	return arch_cas32(p, old, new);
+}
+
+uint64_t atomic_fetch_add64(volatile uint64_t *p, uint64_t v)
+{
+	before_rmw();
+	return arch_fetch_add64(p, v);
+}
+
+uint32_t atomic_fetch_add32(volatile uint32_t *p, uint32_t v)
+{
+	before_rmw();
+	return arch_fetch_add32(p, v);
+}
+
+uint32_t atomic_swap32(volatile uint32_t *p, uint32_t v)
+{
+	before_rmw();
+	return arch_swap32(p, v);
+}
+
+void storebuf_drain(enum barrier_name name)
+{
+	struct storebuf *b = my_buf();
+
+	if (b == NULL)
+		return;
+	if ((unsigned)name < BARRIER_COUNT)
+		b->stats.barriers[name]++;
+	drain_all(b);
+}
+
+void storebuf_order(enum barrier_name name)
+{
+	struct storebuf *b = my_buf();
+
+	if (b == NULL)
+		return;
+	if ((unsigned)name < BARRIER_COUNT)
+		b->stats.barriers[name]++;
+	maybe_drain(b);
+	/* A new epoch only if the current one holds something. */
+	for (unsigned i = 0; i < b->n; i++) {
+		if (b->e[i].epoch == b->epoch) {
+			b->epoch++;
+			break;
+		}
+	}
+}
+
+void storebuf_drain_all(void)
+{
+	struct storebuf *b = my_buf();
+
+	if (b != NULL)
+		drain_all(b);
+}
+
+unsigned storebuf_pending(void)
+{
+	struct storebuf *b = my_buf();
+
+	return b != NULL ? b->n : 0;
+}
+
+void sim_stats_get(unsigned index, struct sim_stats *out)
+{
+	if (index < MAX_HARTS)
+		*out = bufs[index].stats;
+}
+
+void sim_stats_reset(void)
+{
+	struct storebuf *b = my_buf();
+
+	if (b != NULL)
+		b->stats = (struct sim_stats){0};
+}
+
+#else
+/* Not a simulation build: nothing here (ISO C wants a declaration). */
+typedef int sim_storebuf_unused;
+#endif
