@@ -9,8 +9,12 @@ MEM ?=
 export HARTS MEM
 
 RUN_TIMEOUT ?= 60
+# Boards `make image` builds for (real boards are built, not booted, here).
+IMAGE_BOARDS := riscv64-virt mips64-malta visionfive2 hifive-unmatched
+PROGRAM ?=
 
-.PHONY: help deps images run test host-test clean format lint model litmus
+.PHONY: help deps images run test host-test clean format lint model litmus \
+	image debug
 
 help:
 	@echo "spanfence targets (BOARD=<name> picks one board; default: all of $(BOARDS))"
@@ -22,6 +26,9 @@ help:
 	@echo "  make deps       check for (and as root on Debian, install) what is needed"
 	@echo "  make format     clang-format every C file"
 	@echo "  make lint       cppcheck over the sources"
+	@echo "  make image      what each board's firmware loads, in build/BOARD/image/"
+	@echo "                  (BOARD= one of $(IMAGE_BOARDS); PROGRAM=, default boot_test demo)"
+	@echo "  make debug      QEMU halted + gdb-multiarch (BOARD=, PROGRAM= default demo)"
 	@echo "  make model      check the Promela model of span publication with spin"
 	@echo "  make litmus     message-passing and store-buffering litmus tables per board"
 	@echo "  make clean      remove build/ except the cached newlib builds"
@@ -52,6 +59,13 @@ host-test: deps
 CPPCHECK := cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 	--inline-suppr --suppress=missingIncludeSystem -Iinclude
 SOURCE_DIRS := $(wildcard boot lib heap task gc sim)
+
+image: deps
+	@for b in $(or $(BOARD),$(IMAGE_BOARDS)); do \
+		tools/image.sh $$b $(PROGRAM) || exit 1; done
+
+debug: deps
+	@tools/debug.sh $(or $(BOARD),riscv64-virt) $(or $(PROGRAM),demo)
 
 model: deps
 	@tools/model.sh

@@ -4,12 +4,15 @@
  * Boot: QEMU loads the ELF (-kernel) and every CPU runs QEMU's boot loader,
  * which jumps to the ELF entry with a0 = -1, a1 = argv, a2 = envp (YAMON
  * style: 32-bit pointers to "name", "value" pairs), a3 = the RAM size below
- * 256 MiB. There is no CPU count anywhere for a non-CPS core: the CPUs are
+ * 256 MiB. U-Boot's bootm instead enters with a0 = argc, a2 = envp: 64-bit
+ * pointers to "name=value" strings ending in NULL, with memsize in MiB, and
+ * a3 = 0. There is no CPU count anywhere for a non-CPS core: the CPUs are
  * counted as they arrive at their release words (entry.S).
  *
  * Memory: the first 256 MiB of RAM are at physical 0, seen through KSEG0;
  * RAM beyond that (-m > 256M) is not reachable unmapped and is not used.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,6 +21,7 @@
 #include "platform.h"
 
 #define KSEG0	   0xffffffff80000000ull
+#define KSEG1	   0xffffffffa0000000ull
 #define LOWMEM_MAX (256ull << 20)
 
 /* ISA COM1 16550 (physical 0x180003f8) through KSEG1; registers 1 byte apart */
@@ -89,6 +93,30 @@ static const char *yamon_env(const char *name)
 	return NULL;
 }
 
+/* Value of a U-Boot environment variable passed to bootm, or NULL. */
+static const char *uboot_env(const char *name)
+{
+	uint64_t envp = mips_boot_args[2];
+	const char *const *e;
+
+	/* U-Boot passes it through KSEG1 (uncached) */
+	bool kseg0 = envp >= KSEG0 && envp < KSEG0 + LOWMEM_MAX;
+	bool kseg1 = envp >= KSEG1 && envp < KSEG1 + LOWMEM_MAX;
+	if (!(kseg0 || kseg1) || (envp & 7))
+		return NULL;
+	e = (const char *const *)(uintptr_t)envp;
+	for (int i = 0; i < 64 && e[i]; i++) {
+		const char *k = e[i];
+		const char *n = name;
+
+		while (*n && *k == *n)
+			k++, n++;
+		if (!*n && *k == '=')
+			return k + 1;
+	}
+	return NULL;
+}
+
 static uint64_t parse_u64(const char *s)
 {
 	uint64_t v = 0;
@@ -102,10 +130,13 @@ static uint64_t parse_u64(const char *s)
 
 void platform_discover(struct platform_info *info)
 {
+	bool from_uboot = mips_boot_args[0] != (uint64_t)-1;
 	uint64_t low = mips_boot_args[3]; /* a3: RAM below 256 MiB */
-	uint64_t total = parse_u64(yamon_env("ememsize"));
+	uint64_t total = from_uboot ? 0 : parse_u64(yamon_env("ememsize"));
 
-	if (low == 0 || low > LOWMEM_MAX || (low & 0xfffff))
+	if (from_uboot)
+		low = parse_u64(uboot_env("memsize")) << 20;
+	else if (low == 0 || low > LOWMEM_MAX || (low & 0xfffff))
 		low = parse_u64(yamon_env("memsize"));
 	if (low == 0 || low > LOWMEM_MAX)
 		low = 32ull << 20; /* Malta's minimum: never reached on QEMU */

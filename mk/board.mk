@@ -15,8 +15,9 @@
 
 include boards/$(BOARD).mk
 
-HARTS ?= 2
-MEM ?= $(MEM_DEFAULT)
+# The top-level Makefile exports HARTS and MEM, possibly empty.
+HARTS := $(or $(HARTS),2)
+MEM := $(or $(MEM),$(MEM_DEFAULT))
 O := build/$(BOARD)$(VARIANT)
 NEWLIB_DIR := build/newlib/$(NEWLIB)
 CC := $(CROSS)gcc

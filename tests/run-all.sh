@@ -56,6 +56,22 @@ for target in "$@"; do
 	fi
 	echo "== $target: the harness catches failures"
 	tests/harness-test.sh "$target"
+	case $target in
+	riscv64-virt)
+		echo "== $target: U-Boot (disk, TFTP), device-tree discovery, real-board images, gdb"
+		tools/uboot-test.sh riscv64-virt
+		UBOOT_MEDIA=tftp UBOOT_TAG=uboot-tftp tools/uboot-test.sh riscv64-virt
+		tests/uboot/dtb-test.sh
+		tests/uboot/realboard-test.sh
+		tests/uboot/debug-test.sh riscv64-virt
+		;;
+	mips64-malta)
+		echo "== $target: U-Boot (flash, TFTP), gdb"
+		tools/uboot-test.sh mips64-malta
+		UBOOT_MEDIA=tftp UBOOT_TAG=uboot-tftp tools/uboot-test.sh mips64-malta
+		tests/uboot/debug-test.sh mips64-malta
+		;;
+	esac
 done
 
 if [ "$#" -gt 1 ]; then

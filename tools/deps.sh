@@ -28,6 +28,7 @@ test   cmd:spin                                                          spin
 test   cmd:valgrind                                                      valgrind
 test   cmd:cppcheck                                                      cppcheck
 test   cmd:clang-format                                                  clang-format
+test   cmd:dtc                                                           device-tree-compiler
 test   cmd:timeout                                                       coreutils
 bench  file:/usr/include/gc.h                                            libgc-dev
 bench  file:/usr/include/mimalloc.h                                      libmimalloc-dev
