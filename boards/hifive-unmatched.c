@@ -29,12 +29,6 @@
 #define UART_TXDATA	 0 /* 32-bit register index */
 #define UART_TXDATA_FULL 0x80000000u
 
-#define SBI_EXT_SRST		0x53525354
-#define SBI_SRST_RESET		0
-#define SBI_SRST_TYPE_SHUTDOWN	0
-#define SBI_SRST_REASON_NONE	0
-#define SBI_SRST_REASON_FAILURE 1
-
 void platform_putc(char c)
 {
 	volatile uint32_t *uart = (volatile uint32_t *)UART_BASE;
@@ -44,33 +38,9 @@ void platform_putc(char c)
 	uart[UART_TXDATA] = (uint8_t)c;
 }
 
-/* Unlocked: the exit path may run while another hart holds the console. */
-static void put_raw(const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if (*s == '\n')
-			platform_putc('\r');
-		platform_putc(*s);
-	}
-}
-
 void platform_exit(int status)
 {
-	char line[64];
-	unsigned code = (unsigned)status & 0xff;
-
-	ksnprintf(line, sizeof(line),
-		  "# spanfence: exit status %u, power off\n", code);
-	put_raw(line);
-	struct sbiret r = sbi_call(
-	    SBI_EXT_SRST, SBI_SRST_RESET, SBI_SRST_TYPE_SHUTDOWN,
-	    code == 0 ? SBI_SRST_REASON_NONE : SBI_SRST_REASON_FAILURE, 0);
-	ksnprintf(line, sizeof(line),
-		  "# spanfence: SBI power-off refused (error %ld), halted\n",
-		  r.error);
-	put_raw(line);
-	for (;;)
-		__asm__ volatile("wfi");
+	sbi_power_off(status);
 }
 
 void platform_discover(struct platform_info *info)

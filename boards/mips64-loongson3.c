@@ -22,18 +22,10 @@
 #include "asm/counter.h"
 #include "asm/percpu.h"
 #include "platform.h"
+#include "uart16550.h"
 
 #define KSEG0	   0xffffffff80000000ull
 #define LOWMEM_MAX (256ull << 20)
-
-/* 16550 at physical 0x1fe001e0, registers 1 byte apart */
-#define UART	 ((volatile uint8_t *)0xffffffffbfe001e0ull)
-#define UART_THR 0
-#define UART_IER 1
-#define UART_FCR 2
-#define UART_LCR 3
-#define UART_LSR 5
-#define LSR_THRE 0x20
 
 /* PM block, PM_CNTL: 0xff powers off (QEMU exits, status 0) */
 #define PM_CNTL	    ((volatile uint8_t *)0xffffffffb0080010ull)
@@ -52,24 +44,13 @@ const uint64_t mips_count_hz = 500000000;
 
 extern char _end[];
 
-static void uart_init(void)
-{
-	static int done;
-
-	if (done)
-		return;
-	done = 1;
-	UART[UART_IER] = 0;
-	UART[UART_LCR] = 0x03;
-	UART[UART_FCR] = 0x01;
-}
+/* 16550 at physical 0x1fe001e0 through KSEG1, registers 1 byte apart */
+static struct uart16550 uart = {
+    .base = 0xffffffffbfe001e0ull, .io_width = 1, .init = true};
 
 void platform_putc(char c)
 {
-	uart_init();
-	while (!(UART[UART_LSR] & LSR_THRE))
-		;
-	UART[UART_THR] = (uint8_t)c;
+	uart16550_putc(&uart, c);
 }
 
 void platform_exit(int status)

@@ -19,19 +19,11 @@
 #include "asm/counter.h"
 #include "asm/percpu.h"
 #include "platform.h"
+#include "uart16550.h"
 
 #define KSEG0	   0xffffffff80000000ull
 #define KSEG1	   0xffffffffa0000000ull
 #define LOWMEM_MAX (256ull << 20)
-
-/* ISA COM1 16550 (physical 0x180003f8) through KSEG1; registers 1 byte apart */
-#define UART	 ((volatile uint8_t *)0xffffffffb80003f8ull)
-#define UART_THR 0
-#define UART_IER 1
-#define UART_FCR 2
-#define UART_LCR 3
-#define UART_LSR 5
-#define LSR_THRE 0x20
 
 /* GT-64120 board's software reset register: 0x42 resets (with -no-reboot:
  * QEMU exits, status 0). */
@@ -44,24 +36,13 @@ const uint64_t mips_count_hz = 166666666;
 
 extern char _end[];
 
-static void uart_init(void)
-{
-	static int done;
-
-	if (done)
-		return;
-	done = 1;
-	UART[UART_IER] = 0;    /* no interrupts: we poll */
-	UART[UART_LCR] = 0x03; /* 8N1; the baud rate is QEMU's business */
-	UART[UART_FCR] = 0x01; /* FIFOs on */
-}
+/* ISA COM1 16550 (physical 0x180003f8) through KSEG1; registers 1 byte apart */
+static struct uart16550 uart = {
+    .base = 0xffffffffb80003f8ull, .io_width = 1, .init = true};
 
 void platform_putc(char c)
 {
-	uart_init();
-	while (!(UART[UART_LSR] & LSR_THRE))
-		;
-	UART[UART_THR] = (uint8_t)c;
+	uart16550_putc(&uart, c);
 }
 
 void platform_exit(int status)

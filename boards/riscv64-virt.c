@@ -7,23 +7,17 @@
 
 #include "platform.h"
 #include "riscv.h"
-
-#define UART_BASE 0x10000000ul
-#define UART_THR 0
-#define UART_LSR 5
-#define UART_LSR_THRE 0x20
+#include "uart16550.h"
 
 #define TEST_DEVICE 0x100000ul
-#define TEST_PASS 0x5555
-#define TEST_FAIL 0x3333
+#define TEST_PASS   0x5555
+#define TEST_FAIL   0x3333
+
+static struct uart16550 uart = {.base = 0x10000000, .io_width = 1};
 
 void platform_putc(char c)
 {
-	volatile uint8_t *uart = (volatile uint8_t *)UART_BASE;
-
-	while ((uart[UART_LSR] & UART_LSR_THRE) == 0)
-		;
-	uart[UART_THR] = (uint8_t)c;
+	uart16550_putc(&uart, c);
 }
 
 void platform_exit(int status)

@@ -22,58 +22,19 @@
 #include "platform.h"
 #include "riscv.h"
 #include "sbi.h"
+#include "uart16550.h"
 
-#define UART_BASE      0x10000000ul
-#define UART_REG_SHIFT 2
-#define UART_THR       0
-#define UART_LSR       5
-#define UART_LSR_THRE  0x20
-
-#define SBI_EXT_SRST		0x53525354
-#define SBI_SRST_RESET		0
-#define SBI_SRST_TYPE_SHUTDOWN	0
-#define SBI_SRST_REASON_NONE	0
-#define SBI_SRST_REASON_FAILURE 1
-
-static volatile uint32_t *uart_reg(unsigned reg)
-{
-	return (volatile uint32_t *)(UART_BASE + (reg << UART_REG_SHIFT));
-}
+static struct uart16550 uart = {
+    .base = 0x10000000, .reg_shift = 2, .io_width = 4};
 
 void platform_putc(char c)
 {
-	while ((*uart_reg(UART_LSR) & UART_LSR_THRE) == 0)
-		;
-	*uart_reg(UART_THR) = (uint8_t)c;
-}
-
-/* Unlocked: the exit path may run while another hart holds the console. */
-static void put_raw(const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if (*s == '\n')
-			platform_putc('\r');
-		platform_putc(*s);
-	}
+	uart16550_putc(&uart, c);
 }
 
 void platform_exit(int status)
 {
-	char line[64];
-	unsigned code = (unsigned)status & 0xff;
-
-	ksnprintf(line, sizeof(line),
-		  "# spanfence: exit status %u, power off\n", code);
-	put_raw(line);
-	struct sbiret r = sbi_call(
-	    SBI_EXT_SRST, SBI_SRST_RESET, SBI_SRST_TYPE_SHUTDOWN,
-	    code == 0 ? SBI_SRST_REASON_NONE : SBI_SRST_REASON_FAILURE, 0);
-	ksnprintf(line, sizeof(line),
-		  "# spanfence: SBI power-off refused (error %ld), halted\n",
-		  r.error);
-	put_raw(line);
-	for (;;)
-		__asm__ volatile("wfi");
+	sbi_power_off(status);
 }
 
 void platform_discover(struct platform_info *info)

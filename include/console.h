@@ -14,13 +14,15 @@
 #include <stddef.h>
 
 void console_write(const char *s, size_t n);
+/* The same without the lock, for exit and trap paths that must not wait. */
+void console_write_unlocked(const char *s, size_t n);
 int kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int ksnprintf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Print "PANIC: ..." with the hart and stop the board with EXIT_PANIC. */
 __attribute__((noreturn, format(printf, 1, 2))) void panic(const char *fmt,
-							    ...);
+							   ...);
 
 #endif

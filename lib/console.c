@@ -17,14 +17,19 @@
 
 static struct recursive_lock console_lock;
 
-void console_write(const char *s, size_t n)
+void console_write_unlocked(const char *s, size_t n)
 {
-	recursive_lock(&console_lock);
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '\n')
 			platform_putc('\r');
 		platform_putc(s[i]);
 	}
+}
+
+void console_write(const char *s, size_t n)
+{
+	recursive_lock(&console_lock);
+	console_write_unlocked(s, n);
 	recursive_unlock(&console_lock);
 }
 
@@ -41,9 +46,8 @@ static void out_char(struct out *o, char c)
 	o->len++;
 }
 
-static void out_number(struct out *o, uint64_t v, bool negative,
-		       unsigned base, bool upper, int width, char pad,
-		       bool left)
+static void out_number(struct out *o, uint64_t v, bool negative, unsigned base,
+		       bool upper, int width, char pad, bool left)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];
@@ -174,7 +178,8 @@ int kprintf(const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = kvsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	console_write(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	console_write(buf,
+		      (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 	return n;
 }
 
@@ -187,7 +192,8 @@ void panic(const char *fmt, ...)
 	int n = kvsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	kprintf("\nPANIC on hart %u: ", this_hart()->index);
-	console_write(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	console_write(buf,
+		      (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 	kprintf("\n");
 	platform_exit(EXIT_PANIC);
 }
