@@ -51,8 +51,8 @@ limit=${UBOOT_TIMEOUT:-60}
 tag=${UBOOT_TAG:-uboot}
 cd "$(dirname "$0")/.." || exit 1
 export RESULTS=${RESULTS:-build/results/guest.result}
-# shellcheck source=tests/uboot/ktap-judge.sh
-. tests/uboot/ktap-judge.sh
+# shellcheck source=tests/ktap-judge.sh
+. tests/ktap-judge.sh
 
 name="$board/${harts}h $tag $program"
 log=build/logs/$board/$tag.log

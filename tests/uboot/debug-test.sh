@@ -15,8 +15,8 @@ set -uo pipefail
 [ -n "${MEM:-}" ] || unset MEM
 cd "$(dirname "$0")/../.." || exit 1
 export RESULTS=${RESULTS:-build/results/guest.result}
-# shellcheck source=tests/uboot/ktap-judge.sh
-. tests/uboot/ktap-judge.sh
+# shellcheck source=tests/ktap-judge.sh
+. tests/ktap-judge.sh
 
 boards=("$@")
 [ ${#boards[@]} -gt 0 ] || boards=(riscv64-virt)

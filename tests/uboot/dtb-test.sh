@@ -31,8 +31,8 @@ set -uo pipefail
 [ -n "${MEM:-}" ] || unset MEM
 cd "$(dirname "$0")/../.." || exit 1
 export RESULTS=${RESULTS:-build/results/guest.result}
-# shellcheck source=tests/uboot/ktap-judge.sh
-. tests/uboot/ktap-judge.sh
+# shellcheck source=tests/ktap-judge.sh
+. tests/ktap-judge.sh
 
 board=riscv64-virt
 work=build/$board/dtb-test

@@ -30,8 +30,8 @@ set -uo pipefail
 [ -n "${MEM:-}" ] || unset MEM
 cd "$(dirname "$0")/../.." || exit 1
 export RESULTS=${RESULTS:-build/results/guest.result}
-# shellcheck source=tests/uboot/ktap-judge.sh
-. tests/uboot/ktap-judge.sh
+# shellcheck source=tests/ktap-judge.sh
+. tests/ktap-judge.sh
 
 u64() { # u64 FILE OFFSET: a little-endian 64-bit value, in hex
 	printf '0x%s' "$(od -An -tx8 -j "$2" -N 8 "$1" | tr -d ' \n')"

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# ktap-judge.sh - sourced by tools/uboot-test.sh and tests/uboot/*.sh.
+# ktap-judge.sh - sourced by tests/run-guest.sh, tools/uboot-test.sh and tests/uboot/*.sh.
 #
 # judge_ktap NAME LOG STATUS LIMIT [HARTS]
 #   Judges a serial log the way tests/run-guest.sh does for EXPECT=pass: the
