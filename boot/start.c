@@ -3,7 +3,8 @@
  *
  * The boot hart (index 0, the primary mutator) arrives in boot_main() on its
  * stack with .bss cleared. It finds memory and harts (platform_discover),
- * gives the memory to the heap, starts every other hart in turn and waits
+ * gives the memory to the span heap (heap_init, which also gives every hart
+ * its heap cache), starts every other hart in turn and waits
  * for each to come online, then runs main() and exits with its status.
  *
  * Roles follow boot order: the last hart started is the collector, any in
@@ -20,7 +21,7 @@
 #include "counter.h"
 #include "hart.h"
 #include "platform.h"
-#include "boot.h"
+#include "spanfence.h"
 #ifdef SF_SIMULATE
 #include "../sim/storebuf.h"
 #endif
@@ -71,7 +72,7 @@ void boot_main(void)
 
 	platform_discover(&platform);
 	h0->hartid = platform.hartids[0];
-	sbrk_init(platform.mem_base, platform.mem_end);
+	heap_init(platform.mem_base, platform.mem_end);
 #ifdef SF_SIMULATE
 	sim_boot();
 #endif

@@ -7,7 +7,8 @@
  * under the underscored name with the plain name as an alias.
  *
  * write() to fd 1 or 2 goes to the locked console, _exit() powers the board
- * off with the status, sbrk() hands out the region given by sbrk_init().
+ * off with the status. sbrk() has no memory to give: all of it belongs to
+ * the span heap, which replaces newlib's malloc (heap/libc.c).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -15,22 +16,11 @@
 #include <sys/time.h>
 #include <sys/types.h>
 
-#include "boot.h"
 #include "console.h"
 #include "counter.h"
 #include "platform.h"
-#include "spinlock.h"
 
 #define ALIAS(name) __attribute__((alias(#name)))
-
-static struct spinlock sbrk_lock;
-static uintptr_t sbrk_next, sbrk_end;
-
-void sbrk_init(uintptr_t base, uintptr_t end)
-{
-	sbrk_next = base;
-	sbrk_end = end;
-}
 
 int _write(int fd, const void *buf, size_t n)
 {
@@ -54,17 +44,9 @@ int read(int fd, void *buf, size_t n) ALIAS(_read);
 
 void *_sbrk(ptrdiff_t incr)
 {
-	spin_lock(&sbrk_lock);
-	uintptr_t old = sbrk_next;
-	if (incr > 0 ? (uintptr_t)incr > sbrk_end - old
-		     : (uintptr_t)-incr > old) {
-		spin_unlock(&sbrk_lock);
-		errno = ENOMEM;
-		return (void *)-1;
-	}
-	sbrk_next += incr;
-	spin_unlock(&sbrk_lock);
-	return (void *)old;
+	(void)incr;
+	errno = ENOMEM;
+	return (void *)-1;
 }
 void *sbrk(ptrdiff_t incr) ALIAS(_sbrk);
 

@@ -36,6 +36,10 @@
 	  "page->span entries and span state, before any pointer into the "    \
 	  "span is stored",                                                    \
 	  "collector: span_of(p) after loading p from a slot or object")       \
+	X(REMOTE_FREE,                                                         \
+	  "remote free: the object's link word and guard bit, before the "     \
+	  "CAS that pushes it on the owner hart's inbox",                      \
+	  "owner hart: the CAS that takes its inbox, then the link words")     \
 	X(HART_CALL_POST, "hart_call: fn and arg, before the mailbox state",   \
 	  "callee hart: mailbox state, then fn and arg")                       \
 	X(HART_CALL_DONE, "hart_call: the callee's work, before state DONE",   \
@@ -45,7 +49,23 @@
 	X(SPIN_UNLOCK, "spinlock: the critical section, before the release",  \
 	  "spin_lock: the acquiring load of the lock word")                    \
 	X(SPIN_LOCK, "spin_lock: the acquiring swap, before the section",     \
-	  "spin_unlock: the releasing store")
+	  "spin_unlock: the releasing store")                                  \
+	X(STACK_SWITCH,                                                        \
+	  "stack copy: the copied, adjusted stack and its new bounds, before " \
+	  "stack_state leaves COPYING",                                        \
+	  "whoever next claims the task from PARKED (TASK_CLAIM), then the "   \
+	  "stack")                                                             \
+	X(TASK_PARK,                                                           \
+	  "task park / task_scan_end: the stack and task fields (or the "      \
+	  "scan's reads), before stack_state PARKED",                          \
+	  "scheduler or scanner: TASK_CLAIM after its CAS from PARKED")        \
+	X(TASK_CLAIM, "scheduler / task_scan_begin: the CAS from PARKED, "     \
+	  "before using the stack",                                            \
+	  "TASK_PARK before the PARKED store it replaced")                     \
+	X(TASK_DONE,                                                           \
+	  "scheduler: an exited task's work and the end of its C stack's "     \
+	  "use, before its done flag",                                         \
+	  "task_join: the done flag, then the result and freeing the task")
 
 enum barrier_name {
 #define BARRIER_ENUM(name, orders, pairs) BARRIER_##name,

@@ -43,9 +43,6 @@ struct hart {
 extern struct hart harts[MAX_HARTS];
 extern unsigned hart_count;
 
-/* The calling hart's record (RISC-V tp, MIPS CPUNum table, host TLS). */
-struct hart *this_hart(void);
-
 /* The collector hart, or NULL with a single hart. */
 struct hart *collector_hart(void);
 
@@ -57,5 +54,9 @@ void *hart_wait(struct hart *h);
 
 /* A secondary hart's main loop: serve the mailbox forever. */
 __attribute__((noreturn)) void hart_serve(struct hart *h);
+
+/* this_hart(): the calling hart's record, inline per port (RISC-V tp, MIPS
+ * the CPUNum table, host thread-local storage). */
+#include "asm/hart.h"
 
 #endif

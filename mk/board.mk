@@ -34,7 +34,7 @@ LDFLAGS := -nostdlib -nostartfiles -static -Wl,--gc-sections \
 LIBS := -Wl,--start-group $(NEWLIB_DIR)/lib/libc.a $(NEWLIB_DIR)/lib/libm.a \
 	$(shell $(CC) $(ARCH_CFLAGS) -print-libgcc-file-name) -Wl,--end-group
 
-RUNTIME_DIRS := boot lib sim
+RUNTIME_DIRS := boot lib heap sim task
 RUNTIME_SRCS := $(wildcard $(addsuffix /*.c,$(RUNTIME_DIRS))) \
 	$(wildcard arch/$(ARCH)/*.c arch/$(ARCH)/*.S) boards/$(BOARD).c
 RUNTIME_OBJS := $(patsubst %,$(O)/%.o,$(basename $(RUNTIME_SRCS)))
@@ -72,4 +72,5 @@ $(O)/demo.elf: $(O)/demo/demo.o $(RUNTIME_OBJS)
 $(O)/%.bin: $(O)/%.elf
 	$(OBJCOPY) -O binary $< $@
 
--include $(RUNTIME_OBJS:.o=.d)
+-include $(RUNTIME_OBJS:.o=.d) $(O)/demo/demo.d $(O)/tests/ktap.d \
+	$(patsubst %,$(O)/tests/guest/%.d,$(GUEST_TESTS))

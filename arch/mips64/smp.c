@@ -39,11 +39,6 @@ struct mips_cpu_local mips_cpu_local[MIPS_MAX_CPUS];
  * released (platform_start_hart) or by the CPU itself. */
 struct hart *mips_cpu_hart[MIPS_MAX_CPUS] __attribute__((aligned(64)));
 
-struct hart *this_hart(void)
-{
-	return mips_cpu_hart[mips_cpunum()];
-}
-
 void platform_set_this_hart(struct hart *h)
 {
 	mips_cpu_hart[mips_cpunum()] = h;

@@ -18,14 +18,6 @@ char *const boot_stack_top = hart_stacks[0] + HART_STACK_SIZE;
 unsigned long riscv_boot_hartid;
 void *riscv_boot_fdt;
 
-struct hart *this_hart(void)
-{
-	struct hart *h;
-
-	__asm__("mv %0, tp" : "=r"(h));
-	return h;
-}
-
 void platform_set_this_hart(struct hart *h)
 {
 	char *trap_stack = trap_stacks[h->index] + sizeof(trap_stacks[0]);

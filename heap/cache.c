@@ -1,0 +1,365 @@
+/*
+ * cache.c - per-hart caches: refilling the allocCache window, frees that
+ * miss the fast path, remote frees through the owner's inbox, and flushing
+ * a hart's spans to central (see heap.h, "PER-HART CACHES AND OWNERSHIP").
+ */
+#include "barrier.h"
+#include "console.h"
+#include "heap.h"
+#include "spanfence.h"
+
+struct heap_cache heap_caches[MAX_HARTS];
+struct span empty_span;
+
+static uint64_t word_mask(const struct span *s, unsigned w)
+{
+	unsigned left = s->nelems - w * 64;
+
+	return left >= 64 ? ~0ull : (1ull << left) - 1;
+}
+
+/*
+ * Load the window from the first bitmap word with a free slot, starting at
+ * the current window's word (its slots freed since are reused first).
+ */
+static bool span_load_window(struct span *s)
+{
+	unsigned nwords = (s->nelems + 63) / 64;
+	unsigned w = s->freeindex / 64;
+
+	if (s->nalloc == s->nelems) /* the window is empty: nothing free */
+		return false;
+	for (unsigned k = 0; k < nwords; k++, w = w + 1 == nwords ? 0 : w + 1) {
+		uint64_t free = ~s->bits[w].alloc & word_mask(s, w);
+
+		if (free != 0) {
+			s->alloccache = free;
+			s->freeindex = w * 64;
+			s->cachebits = &s->bits[w];
+			s->cachebase =
+			    s->base + (uintptr_t)w * 64 * s->elemsize;
+			s->nalloc += popcount64(free);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void cache_drain(struct heap_cache *c);
+
+static void span_mark_full(struct heap_cache *c, struct span *s)
+{
+	s->full = 1;
+	s->relist = span_full_relist(s);
+	span_list_push(&c->full[s->sizeclass], s);
+}
+
+bool cache_trim(struct heap_cache *c)
+{
+	bool any = c->empty_pages != 0;
+	struct span *s;
+
+	for (unsigned cls = 1; cls < NUM_SIZE_CLASSES; cls++)
+		while ((s = span_list_pop(&c->empty[cls])) != NULL)
+			span_free(s);
+	c->empty_pages = 0;
+	return any;
+}
+
+/*
+ * A span to allocate from: a partial one, a kept empty one, one from
+ * central, a new one; out of pages, the kept empty spans of other classes
+ * are freed first, and at last a full span with a few free slots is taken
+ * (its relist slack would keep them out of use).
+ */
+static struct span *cache_take_span(struct heap_cache *c, unsigned cls)
+{
+	unsigned npages = size_classes[cls].npages;
+	struct span *s;
+
+	if ((s = span_list_pop(&c->partial[cls])) != NULL)
+		return s;
+	if ((s = span_list_pop(&c->empty[cls])) != NULL) {
+		c->empty_pages -= s->npages;
+		return s;
+	}
+	if ((s = central_acquire(cls, c->owner)) != NULL)
+		return s;
+	s = span_alloc_aligned(npages, 1, SPAN_SMALL, cls, c->owner);
+	if (s == NULL && cache_trim(c))
+		s = span_alloc_aligned(npages, 1, SPAN_SMALL, cls, c->owner);
+	if (s != NULL)
+		return s;
+	for (s = c->full[cls].first; s != NULL; s = s->next)
+		if (s->nalloc < s->nelems) {
+			span_list_remove(&c->full[cls], s);
+			return s;
+		}
+	return NULL;
+}
+
+struct span *cache_refill(struct heap_cache *c, unsigned cls)
+{
+	struct span *s;
+
+	if (shared_load_ptr(&c->inbox) != NULL)
+		cache_drain(c);
+	s = c->alloc[cls];
+	if (s != &empty_span) {
+		if (span_load_window(s))
+			return s;
+		c->alloc[cls] = &empty_span;
+		span_mark_full(c, s);
+	}
+	s = cache_take_span(c, cls);
+	if (s == NULL)
+		return NULL;
+	s->full = 0;
+	s->relist = 0;
+	c->alloc[cls] = s;
+	if (!span_load_window(s))
+		panic("heap: span %p of class %u has no free slot",
+		      (void *)s->base, cls);
+	return s;
+}
+
+void cache_span_changed(struct heap_cache *c, struct span *s)
+{
+	unsigned cls = s->sizeclass;
+
+	if (s->full) {
+		span_list_remove(&c->full[cls], s);
+		s->full = 0;
+		s->relist = 0;
+		if (s->nalloc != 0) {
+			span_list_push(&c->partial[cls], s);
+			return;
+		}
+	} else if (s == c->alloc[cls]) {
+		return;
+	} else {
+		span_list_remove(&c->partial[cls], s);
+	}
+	if (c->empty_pages + s->npages <= CACHE_EMPTY_PAGES) {
+		span_list_push(&c->empty[cls], s);
+		c->empty_pages += s->npages;
+	} else {
+		span_free(s);
+	}
+}
+
+/* Free slot idx of a span this hart owns; remote: it came from the inbox. */
+static void free_owned(struct heap_cache *c, struct span *s, unsigned idx,
+		       bool remote, const void *p)
+{
+	struct span_bits *b = &s->bits[idx / 64];
+	uint64_t bit = 1ull << (idx % 64);
+	bool guarded = !remote && (shared_load64(&b->remote) & bit) != 0;
+
+	if (remote)
+		span_guard_clear(b, bit);
+	if (!(b->alloc & bit) || guarded) {
+		heap_report("free", p, s,
+			    guarded
+				? "double free (freed before, not yet "
+				  "processed by its owner hart)"
+				: "double free (the block is already free)");
+		return;
+	}
+	b->alloc &= ~bit;
+	if (--s->nalloc == s->relist)
+		cache_span_changed(c, s);
+}
+
+static void inbox_push(struct heap_cache *to, void *p)
+{
+	void *old;
+
+	do {
+		old = shared_load_ptr(&to->inbox);
+		*(void **)p = old;
+		/*
+		 * Orders the link word (and the guard bit set before) before
+		 * the push; pairs with the acquire in cache_drain().
+		 */
+		release_barrier(BARRIER_REMOTE_FREE);
+	} while (!atomic_cas_ptr(&to->inbox, old, p));
+}
+
+/* Hand a guarded object to its span's owner: a hart's inbox, or central. */
+static void forward(struct span *s, unsigned idx, void *p)
+{
+	for (;;) {
+		uint32_t owner = shared_load32(&s->owner);
+
+		if (owner != SPAN_OWNER_NONE) {
+			inbox_push(&heap_caches[owner - 1], p);
+			return;
+		}
+		if (central_free(s, idx, p))
+			return;
+	}
+}
+
+static void cache_drain(struct heap_cache *c)
+{
+	void *p;
+
+	do
+		p = shared_load_ptr(&c->inbox);
+	while (p != NULL && !atomic_cas_ptr(&c->inbox, p, NULL));
+	/* Orders the reads of link words after the take; pairs with
+	 * REMOTE_FREE in inbox_push(). */
+	acquire_barrier(BARRIER_REMOTE_FREE);
+	while (p != NULL) {
+		void *next = *(void **)p;
+		struct span *s = span_of(p);
+		unsigned idx;
+
+		span_slot(s, p, &idx);
+		if (shared_load32(&s->owner) == c->owner)
+			free_owned(c, s, idx, true, p);
+		else
+			forward(s, idx, p);
+		p = next;
+	}
+}
+
+/* Set the guard bit of a slot another hart owns, then hand it over. */
+static void free_remote(struct span *s, unsigned idx, void *p)
+{
+	struct span_bits *b = &s->bits[idx / 64];
+	uint64_t bit = 1ull << (idx % 64);
+	uint64_t old;
+
+	do {
+		old = shared_load64(&b->remote);
+		if (old & bit) {
+			heap_report("free", p, s,
+				    "double free (freed before, not yet "
+				    "processed by its owner hart)");
+			return;
+		}
+	} while (!atomic_cas64(&b->remote, old, old | bit));
+	forward(s, idx, p);
+}
+
+/* "double free" for free, "use of a freed block" for the others. */
+static void report_free_block(const char *op, const void *p,
+			      const struct span *s, const char *why)
+{
+	char what[96];
+
+	ksnprintf(what, sizeof(what), "%s (%s)",
+		  op[0] == 'f' ? "double free" : "use of a freed block", why);
+	heap_report(op, p, s, what);
+}
+
+/*
+ * Check that p is a block the heap handed out; report it otherwise. Returns
+ * its span and, for a small one, the slot in *idxp.
+ */
+static struct span *block_check(const void *p, const char *op, unsigned *idxp)
+{
+	struct span *s = span_of(p);
+	char what[80];
+	uintptr_t start;
+
+	if (s == NULL) {
+		if ((uintptr_t)p - mheap.arena < mheap.arena_size)
+			report_free_block(op, p, NULL, "its pages are free");
+		else
+			heap_report(op, p, NULL, "not a heap pointer");
+		return NULL;
+	}
+	switch (shared_load32(&s->state)) {
+	case SPAN_SMALL:
+		if (span_slot(s, p, idxp))
+			return s;
+		start = s->base + (uintptr_t)*idxp * s->elemsize;
+		break;
+	case SPAN_LARGE:
+		start = s->base;
+		break;
+	case SPAN_MANUAL:
+		heap_report(op, p, s,
+			    "pointer into a manual span (task stack)");
+		return NULL;
+	default:
+		report_free_block(op, p, s, "its pages are free");
+		return NULL;
+	}
+	if (start != (uintptr_t)p) {
+		ksnprintf(what, sizeof(what),
+			  "interior pointer (the block starts at %p)",
+			  (void *)start);
+		heap_report(op, p, s, what);
+		return NULL;
+	}
+	return s;
+}
+
+void cache_free_slow(struct heap_cache *c, void *p)
+{
+	unsigned idx = 0;
+	struct span *s;
+
+	if (p == NULL)
+		return;
+	s = block_check(p, "free", &idx);
+	if (s == NULL)
+		return;
+	if (shared_load32(&s->state) == SPAN_LARGE)
+		span_free(s);
+	else if (shared_load32(&s->owner) == c->owner)
+		free_owned(c, s, idx, false, p);
+	else
+		free_remote(s, idx, p);
+}
+
+struct span *heap_block_live(struct heap_cache *c, const void *p,
+			     const char *op)
+{
+	unsigned idx = 0;
+	struct span *s = block_check(p, op, &idx);
+	struct span_bits *b;
+	uint64_t bit;
+
+	if (s == NULL || shared_load32(&s->state) == SPAN_LARGE)
+		return s;
+	b = &s->bits[idx / 64];
+	bit = 1ull << (idx % 64);
+	if (shared_load64(&b->remote) & bit) {
+		report_free_block(op, p, s,
+				  "freed before, not yet processed "
+				  "by its owner hart");
+		return NULL;
+	}
+	if (shared_load32(&s->owner) == c->owner && !(b->alloc & bit)) {
+		report_free_block(op, p, s, "the block is already free");
+		return NULL;
+	}
+	return s;
+}
+
+void heap_cache_flush(void)
+{
+	struct heap_cache *c = this_hart()->heap_cache;
+	struct span *s;
+
+	cache_drain(c);
+	for (unsigned cls = 1; cls < NUM_SIZE_CLASSES; cls++) {
+		s = c->alloc[cls];
+		if (s != &empty_span) {
+			s->nalloc -= popcount64(s->alloccache);
+			s->alloccache = 0;
+			c->alloc[cls] = &empty_span;
+			central_release(s);
+		}
+		while ((s = span_list_pop(&c->partial[cls])) != NULL)
+			central_release(s);
+		while ((s = span_list_pop(&c->full[cls])) != NULL)
+			central_release(s);
+	}
+	cache_trim(c);
+}

@@ -1,0 +1,454 @@
+/*
+ * heap.h - the span heap: its data structures, their invariants, and how
+ * the harts share them. Everything in heap/ follows from this comment.
+ *
+ * OVERVIEW
+ *
+ * The heap owns one region of memory, [base, end) given to heap_init(): on a
+ * board the RAM after the image (platform.mem_base..mem_end), on the host an
+ * mmap'd block. It is cut into PAGES of 8 KiB. A SPAN is a run of contiguous
+ * pages with one use: free, small objects of one size class, one large
+ * object, or manual (task stacks). A PAGE->SPAN TABLE maps every page to its
+ * span, so any address finds its span in O(1) without a lock. Small objects
+ * (<= 32 KiB) are carved from spans by SIZE CLASS; each hart allocates from
+ * spans it OWNS through a PER-HART CACHE, without locks or atomics. Spans no
+ * hart owns sit on CENTRAL per-class lists. Large objects get a span each.
+ * The collector (gc/) will find spans and their mark bitmaps here too.
+ *
+ *   malloc(n <= 32K) -> class -> this hart's current span -> ctz(allocCache)
+ *                       refill: next bitmap word; the hart's partial spans;
+ *                       central partial spans; a new span from the page heap
+ *   malloc(n > 32K)  -> span_alloc(pages, SPAN_LARGE)       (heap lock)
+ *   free(p)          -> span_of(p) -> owner is me: clear the alloc bit
+ *                                   -> owned by hart h: push p on h's inbox
+ *                                   -> owned by central: under the class lock
+ *                                   -> large: span_free()    (heap lock)
+ *
+ * PAGES (8 KiB)
+ *
+ * The page is the unit of the page heap and of the page->span table, not a
+ * hardware page (the boards run without paging). 8 KiB, as in Go, because:
+ * every class up to 32 KiB then fits a span of at most 8 pages with a tail of
+ * at most 1/8 (4 KiB pages would need up to 16); the per-page metadata below
+ * (~312 bytes) stays near 3.8% of the heap where 4 KiB pages would double it;
+ * a large object wastes less than one page (< 20% at 32 KiB, falling with
+ * size); and task stacks of 8 or 16 KiB are one or two pages. 16 KiB or more
+ * would waste too much on the 128 MiB boards for small-class spans that sit
+ * mostly empty on each hart.
+ *
+ * REGION LAYOUT (heap_init)
+ *
+ *   base: [spanmap: 8 B/page][span records: 1/page][bitmaps: 3 x 64 B/page]
+ *         ... page-aligned arena: page 0, page 1, ... page npages-1  :end
+ *
+ * A span's record is the record of its FIRST page (spans never overlap, so
+ * one record per page is enough and needs no allocator). Its bitmaps are the
+ * bitmap words of its pages, SPAN_WORDS_PER_PAGE per page, contiguous: a
+ * page holds at most 512 slots (16-byte minimum class), i.e. 8 words.
+ *
+ * PAGE HEAP: two-level segregated free lists of page runs (TLSF)
+ *
+ * Free runs are FREE spans on 16 lists per power of two of their length
+ * (exact lists below 16 pages); a bitmap of non-empty groups and one of
+ * non-empty lists per group find a fitting run with two count-trailing-zeros,
+ * whatever the heap size. A request is rounded up to the next list boundary
+ * so any run found fits (at most 1/16 of slack). When that fails, the one
+ * list holding runs of the request's own length is scanned, so the heap is
+ * never reported exhausted while a fitting run exists. The head of the run is
+ * used, the tail goes back on a list. Freeing coalesces in O(1): the span
+ * map's entries for the page before and the page after name the neighbours
+ * (boundary tags). Chosen over Go's radix tree of bitmap summaries, which is
+ * built for sparse 48-bit address spaces and scavenging, and over a buddy
+ * system, which rounds stacks and large objects up to powers of two. One
+ * spinlock (mheap.lock) guards the lists; it is only taken to create or free
+ * spans, never on the malloc/free fast paths.
+ *
+ * SPANS AND STATES (struct span, state written with shared_store32)
+ *
+ *   SPAN_FREE    on a page-heap list; only its first and last pages are in
+ *                the span map, the pages between map to NULL.
+ *   SPAN_SMALL   objects of one size class: elemsize, nelems, divmul; an
+ *                ALLOC BITMAP (1 = allocated), a REMOTE bitmap (guard bits of
+ *                objects freed by other harts and not yet processed), a MARK
+ *                bitmap for the collector, the allocCache window; an OWNER.
+ *   SPAN_LARGE   one object of npages pages (> 32 KiB, or over-aligned).
+ *   SPAN_MANUAL  pages handed out as they are (task stacks): the heap never
+ *                frees, scans or reports them; span_free_manual() returns them.
+ * A span's state, base, npages and class are written under mheap.lock before
+ * SPAN_PUBLISH (below) and do not change until the span is freed.
+ *
+ * PAGE->SPAN TABLE (mheap.spanmap, entries written with shared_store_ptr)
+ *
+ * spanmap[(addr - arena) >> PAGE_SHIFT]: for a page of an in-use span, that
+ * span; for the first and last page of a free run, the free span; otherwise
+ * NULL. span_of(p) is a bounds check and one load: NULL outside the arena.
+ *
+ * PUBLICATION (the Go bug, golang/go#35541)
+ *
+ * span_alloc*() writes the span map entries, the state and every field of
+ * the new span, then executes publication_barrier(BARRIER_SPAN_PUBLISH)
+ * before it returns, so those stores are ordered before any store of a
+ * pointer into the span. The collector on another hart loads a pointer p
+ * from an object or slot and then calls span_of(p): it must see the span,
+ * never a stale NULL or FREE entry. (Without the fence, on RISC-V or MIPS
+ * the pointer can become visible before the span map entry.)
+ *
+ * SIZE CLASSES (sizeclasses.c, generated by tools/gen-sizeclasses.c)
+ *
+ * 64 classes from 16 bytes to 32 KiB, every one a multiple of 16 (so every
+ * object is aligned for max_align_t), every power of two included. Classes
+ * above 128 bytes waste at most 1/8 (in fact < 1/9) of the object to
+ * rounding; below, less than the 16-byte alignment quantum. Each class has a
+ * span of 1..8 pages wasting at most 1/8 of it in the tail and holding at
+ * least 4 objects where that bound allows (2 for the largest classes), so
+ * that a span of one big object does not go back to the page heap on every
+ * free. Size to class is O(1): size_to_class8[(n + 7) >> 3] up to 1 KiB,
+ * size_to_class128[(n - 1024 + 127) >> 7] above (classes above 1 KiB are
+ * multiples of 128). divmul turns an offset into a slot index with one
+ * multiply, idx = (off * divmul) >> 32, whose low half also tells a slot
+ * start from an interior pointer (span_slot()).
+ *
+ * PER-HART CACHES AND OWNERSHIP (cache.c)
+ *
+ * Each hart's struct heap_cache (hart->heap_cache) has, per class, a current
+ * span and lists of its partial, full and (a few) empty spans. Every small
+ * span has one OWNER, in its owner word: a hart (index + 1), or central (0).
+ * Only the owner touches the alloc bitmap, counters, window, flags and list
+ * links. The owner word is stored by the owner (or by central under its
+ * class lock) with shared_store32 and read by any hart with shared_load32.
+ *
+ * Allocation (fast path, malloc.c): allocCache holds the FREE slots of one
+ * bitmap word (the window, slots freeindex..freeindex+63). The hart takes
+ * its lowest set bit (count trailing zeros), clears it, sets the slot's alloc
+ * bit and returns cachebase + idx * elemsize: no lock, no atomic. When the
+ * window is empty the hart loads the next word of the span with a free slot;
+ * a span with none is marked full and put on the full list; then the hart
+ * takes one of its partial spans, a kept empty one, one from central, then a
+ * new span from the page heap. Out of pages, it frees its kept empty spans
+ * and tries again, and at last takes a full span with a few free slots.
+ *
+ * Local free (the owner frees): the owner word equals cache->owner, the
+ * pointer is a slot start, its alloc bit is set and its remote guard bit
+ * clear: clear the alloc bit, decrement nalloc. No atomic. Only when nalloc
+ * reaches span->relist does the slow path change lists: a full span goes
+ * back to the partial list once 1/8 of its slots are free again (without
+ * that slack, a span with one free slot would be taken and filled again at
+ * every allocation); a span that becomes empty, unless current, is kept on
+ * the empty list while the kept spans total at most CACHE_EMPTY_PAGES pages,
+ * else freed to the page heap (spans of few objects would churn otherwise).
+ *
+ * Remote free (another hart owns the span): the freeing hart sets the slot's
+ * REMOTE GUARD bit with atomic_cas64 (already set: a double free, reported at
+ * once), writes the inbox link into the object's first word and pushes the
+ * object on the owner's INBOX, a lock-free stack (atomic_cas_ptr). That push
+ * is its last access to the span: until the owner processes the object it
+ * still counts as allocated, so the span cannot be emptied and reused under
+ * the freeing hart. The owner takes the whole inbox with one CAS (no ABA:
+ * pushes only, and take-all) when it refills or flushes, and frees each
+ * object as a local free, clearing the guard bit. An object whose
+ * span has changed owner meanwhile is forwarded to the new owner. This was
+ * chosen over per-class central locking because a hart that frees many
+ * objects it did not allocate (producer/consumer) then never takes a lock,
+ * and over Go's single cached span per hart because the owner keeps every
+ * span it fills, so all of its own frees are local and atomic-free.
+ *
+ * CENTRAL LISTS (central.c)
+ *
+ * Per class, under a spinlock: partial and full spans owned by no hart, left
+ * by heap_cache_flush() (a host thread exiting; a hart going idle). A refill
+ * takes a partial one before asking the page heap. A free into a central
+ * span takes the class lock and frees directly; if the span was acquired by
+ * a hart meanwhile (owner re-read under the lock), the object is forwarded to
+ * that hart's inbox instead.
+ *
+ * LARGE OBJECTS (large.c)
+ *
+ * Over 32 KiB, or aligned beyond a page: a SPAN_LARGE span of whole pages
+ * (aligned as asked), freed straight back to the page heap.
+ *
+ * BAD INPUT (report.c)
+ *
+ * free/realloc/malloc_usable_size of a pointer outside the heap, into free
+ * pages, into a manual span, not at a slot start, or of a free slot (double
+ * free), prints the address, the span (base, limit, state, class) and what
+ * was wrong with kprintf, then panic()s (EXIT_PANIC); -DSF_HEAP_REPORT_CONTINUE
+ * reports and ignores the operation. A double free by a hart that does not
+ * own the span is caught at once if the first free was also remote and still
+ * unprocessed (the guard bit), else by the owner when it processes the
+ * object. Sizes that overflow and exhaustion return NULL with errno ENOMEM.
+ *
+ * INVARIANTS
+ *  1. Every page of the arena belongs to exactly one span; spanmap is as
+ *     described above; a FREE span is on exactly one page-heap list.
+ *  2. A SMALL span is the current span of its owner's class, or on exactly
+ *     one of its owner's partial / full / empty lists, or of central's
+ *     partial / full lists; span->full says which of partial and full.
+ *  3. nalloc = allocated slots + slots in the window (allocCache);
+ *     allocated slots are exactly the alloc bits set; relist is 0 unless
+ *     the span is full; a span with nalloc == 0 is current, kept empty, or
+ *     freed.
+ *  4. A remote guard bit is set only on an allocated slot whose object is on
+ *     some hart's inbox (or being handed to central).
+ *  5. Lock order: a central class lock, then mheap.lock. No lock is held while
+ *     pushing to an inbox.
+ *
+ * BARRIERS (every one named in include/barrier.h)
+ *   SPAN_PUBLISH  span_alloc*: span map entries, state and span fields,
+ *                 before any pointer into the span is stored; pairs with the
+ *                 collector's span_of(p) after it loads p.
+ *   REMOTE_FREE   remote free: the object's link word (and its guard bit),
+ *                 before the CAS that pushes it on the owner's inbox; pairs
+ *                 with the owner's acquire after the CAS that takes the inbox.
+ *   SPIN_LOCK / SPIN_UNLOCK: mheap.lock and the central class locks.
+ */
+#ifndef SPANFENCE_HEAP_H
+#define SPANFENCE_HEAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "atomic.h"
+#include "hart.h"
+#include "spinlock.h"
+
+/* Slow paths: out of line, so the fast paths stay a few instructions. */
+#define HEAP_SLOW __attribute__((cold, noinline))
+
+#define PAGE_SHIFT	 13
+#define PAGE_SIZE	 ((size_t)1 << PAGE_SHIFT)
+#define SMALL_MAX	 32768
+#define NUM_SIZE_CLASSES 65 /* class 0 means "not a small span" */
+/* Bitmap words per page: a page holds at most PAGE_SIZE / 16 slots. */
+#define SPAN_WORDS_PER_PAGE (PAGE_SIZE / 16 / 64)
+
+enum span_state { SPAN_FREE, SPAN_SMALL, SPAN_LARGE, SPAN_MANUAL };
+
+/* Owner word of a small span: hart index + 1, or 0 for central. */
+#define SPAN_OWNER(index) ((uint32_t)(index) + 1)
+#define SPAN_OWNER_NONE	  0u
+
+/* Empty spans a hart keeps for reuse, in pages (see cache_span_changed). */
+#define CACHE_EMPTY_PAGES 32
+
+/* One 64-slot word of a small span's bitmaps. */
+struct span_bits {
+	uint64_t alloc;		  /* 1 = allocated; owner only */
+	volatile uint64_t remote; /* 1 = freed remotely, on an inbox (CAS) */
+};
+
+struct span {
+	/* Written by span_alloc (mheap.lock) before SPAN_PUBLISH. */
+	uintptr_t base; /* address of the first page */
+	uint32_t npages;
+	volatile uint32_t state; /* enum span_state: shared_store32/load32 */
+	uint32_t elemsize;	 /* object size (SMALL), else 0 */
+	uint16_t nelems;	 /* objects in the span */
+	uint8_t sizeclass;	 /* 0 unless SPAN_SMALL */
+	uint8_t noscan;		 /* collector: no pointers inside (unset yet) */
+	uint32_t divmul;	 /* see span_slot() */
+	volatile uint32_t owner; /* SPAN_OWNER(hart), or 0: central */
+
+	/* Owner only (a hart, or central under its class lock). */
+	uint64_t alloccache;	     /* free slots of the window, bit i = slot
+					freeindex + i */
+	uintptr_t cachebase;	     /* address of slot freeindex */
+	struct span_bits *cachebits; /* &bits[freeindex / 64] */
+	uint32_t freeindex;	     /* first slot of the window (multiple of
+					64); refill scans from the next word */
+	uint32_t nalloc;	     /* allocated slots + window slots */
+	uint32_t relist;	     /* a free that brings nalloc to this value
+					takes the slow path (list change) */
+	uint8_t full;		     /* on a full list */
+	struct span_bits *bits;	     /* nelems bits (SMALL) */
+	struct span *next, *prev;    /* page-heap, cache or central list */
+
+	/* The collector's (gc/): cleared by span_alloc, unused by the heap. */
+	uint64_t *markbits; /* nelems bits (SMALL) */
+	volatile uint32_t sweepgen;
+};
+
+struct span_list {
+	struct span *first;
+};
+
+struct size_class {
+	uint32_t size;
+	uint16_t npages;
+	uint16_t nelems;
+	uint32_t divmul;
+};
+
+extern const struct size_class size_classes[NUM_SIZE_CLASSES];
+extern const uint8_t size_to_class8[1024 / 8 + 1];
+extern const uint8_t size_to_class128[(SMALL_MAX - 1024) / 128 + 1];
+
+/* A hart's cache (hart->heap_cache): only that hart touches it, but inbox. */
+struct heap_cache {
+	void *volatile inbox; /* objects freed by other harts (CAS push) */
+	char pad[64 - sizeof(void *)];
+	uint32_t owner; /* SPAN_OWNER(this hart's index) */
+	struct span *alloc[NUM_SIZE_CLASSES]; /* current span or &empty_span */
+	struct span_list partial[NUM_SIZE_CLASSES];
+	struct span_list full[NUM_SIZE_CLASSES];
+	struct span_list empty[NUM_SIZE_CLASSES];
+	uint32_t empty_pages; /* in the empty lists, <= CACHE_EMPTY_PAGES */
+} __attribute__((aligned(64)));
+
+/* The region, set once by heap_init() before other harts run. */
+struct heap {
+	uintptr_t arena;   /* page 0 */
+	size_t arena_size; /* npages << PAGE_SHIFT */
+	size_t npages;
+	void *volatile *spanmap; /* page -> struct span *, see above */
+	struct span *spans;	 /* one record per page */
+	struct span_bits *bits;	 /* SPAN_WORDS_PER_PAGE per page */
+	uint64_t *markbits;	 /* SPAN_WORDS_PER_PAGE per page */
+	struct spinlock lock;	 /* the page heap */
+};
+
+extern struct heap mheap;
+extern struct heap_cache heap_caches[MAX_HARTS];
+extern struct span empty_span; /* never written: alloccache 0 forces a refill */
+
+/* The span holding p, or NULL outside the arena or in free pages. */
+static inline struct span *span_of(const void *p)
+{
+	uintptr_t off = (uintptr_t)p - mheap.arena;
+
+	if (off >= mheap.arena_size)
+		return NULL;
+	return shared_load_ptr(&mheap.spanmap[off >> PAGE_SHIFT]);
+}
+
+/* The smallest class holding n bytes, n <= SMALL_MAX. */
+static inline unsigned size_class(size_t n)
+{
+	if (n <= 1024)
+		return size_to_class8[(n + 7) >> 3];
+	return size_to_class128[(n - 1024 + 127) >> 7];
+}
+
+/*
+ * The slot of small span s holding p, true if p is its start: off * divmul
+ * holds the slot in its high half and, exactly for a slot start, less than
+ * divmul in its low half (checked for every class by gen-sizeclasses).
+ */
+static inline bool span_slot(const struct span *s, const void *p, unsigned *idx)
+{
+	uint64_t m = ((uintptr_t)p - s->base) * (uint64_t)s->divmul;
+
+	*idx = (unsigned)(m >> 32);
+	return (uint32_t)m < s->divmul;
+}
+
+/*
+ * The index of the one bit set in x (count trailing zeros). rv64gc without
+ * Zbb has no instruction for it: a de Bruijn multiply and a table instead.
+ */
+static inline unsigned bit_index(uint64_t x)
+{
+#if defined(__riscv) && !defined(__riscv_zbb)
+	static const uint8_t debruijn[64] = {
+	    0,	1,  2,	53, 3,	7,  54, 27, 4,	38, 41, 8,  34, 55, 48, 28,
+	    62, 5,  39, 46, 44, 42, 22, 9,  24, 35, 59, 56, 49, 18, 29, 11,
+	    63, 52, 6,	26, 37, 40, 33, 47, 61, 45, 43, 21, 23, 58, 17, 10,
+	    51, 25, 36, 32, 60, 20, 57, 16, 50, 31, 19, 15, 30, 14, 13, 12};
+
+	return debruijn[(x * 0x022fdd63cc95386dull) >> 58];
+#else
+	return (unsigned)__builtin_ctzll(x);
+#endif
+}
+
+/* Population count without a libgcc call (no popcnt in the base ISAs). */
+static inline uint32_t popcount64(uint64_t x)
+{
+	x -= (x >> 1) & 0x5555555555555555ull;
+	x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+	return (uint32_t)((x * 0x0101010101010101ull) >> 56);
+}
+
+/* page.c: the page heap and span records */
+struct span *span_alloc(size_t npages, enum span_state state,
+			unsigned sizeclass);
+struct span *span_alloc_aligned(size_t npages, size_t align_pages,
+				enum span_state state, unsigned sizeclass,
+				uint32_t owner);
+void span_free(struct span *s);
+const char *span_state_name(uint32_t state);
+
+/* large.c: whole-page blocks; manual spans are task stacks (task/) */
+HEAP_SLOW void *large_alloc(size_t size, size_t align);
+struct span *span_alloc_manual(size_t npages);
+void span_free_manual(struct span *s);
+void *heap_alloc_pages(size_t npages, enum span_state state);
+void heap_free_pages(void *p);
+
+/* cache.c: the per-hart caches */
+HEAP_SLOW struct span *cache_refill(struct heap_cache *c, unsigned cls);
+HEAP_SLOW void cache_span_changed(struct heap_cache *c, struct span *s);
+bool cache_trim(struct heap_cache *c); /* free its empty spans; any? */
+HEAP_SLOW void cache_free_slow(struct heap_cache *c, void *p);
+struct span *heap_block_live(struct heap_cache *c, const void *p,
+			     const char *op);
+
+/* central.c: spans owned by no hart */
+struct span *central_acquire(unsigned cls, uint32_t owner);
+void central_release(struct span *s);
+bool central_free(struct span *s, unsigned idx, const void *p);
+
+/* report.c: report bad input, then panic (unless SF_HEAP_REPORT_CONTINUE) */
+void heap_report(const char *op, const void *p, const struct span *s,
+		 const char *what);
+
+/* A full span goes back to a partial list when 1/8 of it is free again. */
+static inline uint32_t span_full_relist(const struct span *s)
+{
+	uint32_t slack = s->nelems / 8;
+
+	return s->nelems - (slack != 0 ? slack : 1);
+}
+
+/* Clear a remote guard bit; other harts set bits of the same word (CAS). */
+static inline void span_guard_clear(struct span_bits *b, uint64_t bit)
+{
+	uint64_t old;
+
+	do
+		old = shared_load64(&b->remote);
+	while (!atomic_cas64(&b->remote, old, old & ~bit));
+}
+
+/* Doubly linked span lists (page-heap runs, cache and central lists). */
+static inline void span_list_push(struct span_list *l, struct span *s)
+{
+	s->prev = NULL;
+	s->next = l->first;
+	if (l->first != NULL)
+		l->first->prev = s;
+	l->first = s;
+}
+
+static inline void span_list_remove(struct span_list *l, struct span *s)
+{
+	if (s->prev != NULL)
+		s->prev->next = s->next;
+	else
+		l->first = s->next;
+	if (s->next != NULL)
+		s->next->prev = s->prev;
+	s->next = s->prev = NULL;
+}
+
+static inline struct span *span_list_pop(struct span_list *l)
+{
+	struct span *s = l->first;
+
+	if (s != NULL)
+		span_list_remove(l, s);
+	return s;
+}
+
+#endif

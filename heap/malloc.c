@@ -1,0 +1,186 @@
+/*
+ * malloc.c - the C allocation API. The small malloc and free fast paths are
+ * here, a few lines each: no lock, no atomic (see heap.h).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "heap.h"
+#include "spanfence.h"
+
+#define likely(x) __builtin_expect(!!(x), 1)
+
+static inline struct heap_cache *my_cache(void)
+{
+	return this_hart()->heap_cache;
+}
+
+/* The lowest free slot of the window: mark it allocated, return it. */
+static inline void *span_take(struct span *s)
+{
+	uint64_t bits = s->alloccache;
+	uint64_t low = bits & -bits;
+
+	s->alloccache = bits ^ low;
+	s->cachebits->alloc |= low;
+	return (void *)(s->cachebase + (uintptr_t)bit_index(low) * s->elemsize);
+}
+
+static HEAP_SLOW void *small_alloc_slow(struct heap_cache *c, size_t cls)
+{
+	struct span *s = cache_refill(c, cls);
+
+	if (s == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return span_take(s);
+}
+
+static inline void *small_alloc(size_t cls)
+{
+	struct heap_cache *c = my_cache();
+	struct span *s = c->alloc[cls];
+
+	if (likely(s->alloccache != 0))
+		return span_take(s);
+	return small_alloc_slow(c, cls);
+}
+
+static HEAP_SLOW void *malloc_above_1k(size_t size)
+{
+	if (size <= SMALL_MAX)
+		return small_alloc(size_class(size));
+	return large_alloc(size, 1);
+}
+
+void *sf_malloc(size_t size)
+{
+	if (likely(size <= 1024))
+		return small_alloc(size_to_class8[(size + 7) >> 3]);
+	return malloc_above_1k(size);
+}
+
+void sf_free(void *p)
+{
+	struct heap_cache *c = my_cache();
+	struct span *s = span_of(p);
+
+	/* A small span this hart owns (nobody else stores its index there). */
+	if (likely(s != NULL && shared_load32(&s->owner) == c->owner)) {
+		unsigned idx;
+		bool start = span_slot(s, p, &idx);
+		struct span_bits *b = &s->bits[idx / 64];
+		uint64_t bit = 1ull << (idx % 64);
+
+		if (likely(start && (b->alloc & bit) != 0 &&
+			   (shared_load64(&b->remote) & bit) == 0)) {
+			b->alloc ^= bit;
+			if (likely(--s->nalloc != s->relist))
+				return;
+			cache_span_changed(c, s);
+			return;
+		}
+	}
+	cache_free_slow(c, p);
+}
+
+void *sf_calloc(size_t n, size_t size)
+{
+	size_t total;
+	void *p;
+
+	if (__builtin_mul_overflow(n, size, &total)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	p = sf_malloc(total);
+	if (p != NULL)
+		memset(p, 0, total);
+	return p;
+}
+
+static size_t block_size(const struct span *s)
+{
+	if (s->sizeclass != 0)
+		return s->elemsize;
+	return (size_t)s->npages << PAGE_SHIFT;
+}
+
+void *sf_realloc(void *p, size_t size)
+{
+	struct span *s;
+	size_t old;
+	void *q;
+
+	if (p == NULL)
+		return sf_malloc(size);
+	if (size == 0) {
+		sf_free(p);
+		return NULL;
+	}
+	s = heap_block_live(my_cache(), p, "realloc");
+	if (s == NULL)
+		return NULL;
+	old = block_size(s);
+	if (s->sizeclass != 0
+		? size <= SMALL_MAX && size_class(size) == s->sizeclass
+		: size > SMALL_MAX && size <= old && size > old - PAGE_SIZE)
+		return p;
+	q = sf_malloc(size);
+	if (q == NULL)
+		return NULL;
+	memcpy(q, p, old < size ? old : size);
+	sf_free(p);
+	return q;
+}
+
+void *sf_memalign(size_t align, size_t size)
+{
+	if (align == 0 || (align & (align - 1)) != 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (align <= 16)
+		return sf_malloc(size);
+	if (size <= SMALL_MAX && align <= PAGE_SIZE) {
+		/* Spans are page-aligned: a class that is a multiple of align
+		 * gives aligned slots. Powers of two are classes: this ends. */
+		size_t cls = size_class(size < align ? align : size);
+
+		while (size_classes[cls].size % align != 0)
+			cls++;
+		return small_alloc(cls);
+	}
+	return large_alloc(size, align);
+}
+
+int sf_posix_memalign(void **out, size_t align, size_t size)
+{
+	int saved = errno;
+	void *p;
+
+	if (align < sizeof(void *) || (align & (align - 1)) != 0)
+		return EINVAL;
+	p = sf_memalign(align, size);
+	errno = saved;
+	if (p == NULL)
+		return ENOMEM;
+	*out = p;
+	return 0;
+}
+
+void *sf_aligned_alloc(size_t align, size_t size)
+{
+	return sf_memalign(align, size);
+}
+
+size_t sf_malloc_usable_size(void *p)
+{
+	struct span *s;
+
+	if (p == NULL)
+		return 0;
+	s = heap_block_live(my_cache(), p, "malloc_usable_size");
+	return s != NULL ? block_size(s) : 0;
+}
