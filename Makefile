@@ -14,13 +14,14 @@ IMAGE_BOARDS := riscv64-virt mips64-malta visionfive2 hifive-unmatched
 PROGRAM ?=
 
 .PHONY: help deps images run test host-test clean format lint model litmus \
-	image debug
+	image debug barrier-mutants stress
 
 help:
 	@echo "spanfence targets (BOARD=<name> picks one board; default: all of $(BOARDS))"
 	@echo "  make run        boot the demo on each board and show its console"
 	@echo "  make test       host tests, then every guest test on each board;"
 	@echo "                  ends with 'N passed, N failed'"
+	@echo "  make stress     the long modes (DeferHeapAndStack P=4 N=10000 D=200)"
 	@echo "  make images     build every guest image for the selected boards"
 	@echo "  make host-test  only the host tests (sanitizers, fuzzing)"
 	@echo "  make deps       check for (and as root on Debian, install) what is needed"
@@ -30,6 +31,7 @@ help:
 	@echo "                  (BOARD= one of $(IMAGE_BOARDS); PROGRAM=, default boot_test demo)"
 	@echo "  make debug      QEMU halted + gdb-multiarch (BOARD=, PROGRAM= default demo)"
 	@echo "  make model      check the Promela model of span publication with spin"
+	@echo "  make barrier-mutants  remove each named barrier in turn; which test catches it"
 	@echo "  make litmus     message-passing and store-buffering litmus tables per board"
 	@echo "  make clean      remove build/ except the cached newlib builds"
 	@echo "Variables: BOARD=, HARTS= (harts per boot), MEM= (QEMU -m)"
@@ -53,6 +55,9 @@ run: images
 test: deps
 	@tests/run-all.sh $(if $(BOARD),$(BOARD),host $(BOARDS))
 
+stress: deps
+	@tests/run-stress.sh $(if $(BOARD),$(BOARD),host $(BOARDS))
+
 host-test: deps
 	@tests/run-all.sh host
 
@@ -72,6 +77,10 @@ model: deps
 
 litmus: deps
 	@tools/litmus-report.sh $(SELECTED)
+
+barrier-mutants: deps
+	@for b in $(or $(BOARD),riscv64-virt mips64-malta); do \
+		tools/barrier-mutants.sh $$b || exit 1; done
 
 lint:
 	@$(CPPCHECK) -Iarch/riscv64/include -Iarch/riscv64 $(SOURCE_DIRS) \

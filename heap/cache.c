@@ -177,7 +177,8 @@ static void inbox_push(struct heap_cache *to, void *p)
 
 	do {
 		old = shared_load_ptr(&to->inbox);
-		*(void **)p = old;
+		/* The owner hart reads this link after taking the inbox. */
+		shared_store_ptr((void **)p, old);
 		/*
 		 * Orders the link word (and the guard bit set before) before
 		 * the push; pairs with the acquire in cache_drain().
@@ -212,7 +213,7 @@ static void cache_drain(struct heap_cache *c)
 	 * REMOTE_FREE in inbox_push(). */
 	acquire_barrier(BARRIER_REMOTE_FREE);
 	while (p != NULL) {
-		void *next = *(void **)p;
+		void *next = shared_load_ptr((void **)p);
 		struct span *s = span_of(p);
 		unsigned idx;
 

@@ -34,13 +34,13 @@
  *     it starts a new epoch, and entries of an epoch drain only when every
  *     older epoch has drained. The stores stay buffered, so a later load by
  *     this hart can still pass them, as on the hardware.
- *   - atomic_* read-modify-writes drain the own buffer first (all of it,
- *     like a full barrier), then operate on memory with the arch_*
- *     primitives. That is stronger than the ISA: a RISC-V AMO or LR/SC
- *     without .aq/.rl, or a MIPS LL/SC without sync, orders nothing else, so
- *     hardware could let earlier plain stores pass it. Draining keeps the
- *     simulator simple and loses nothing the runtime relies on (it never
- *     relies on an RMW for ordering; barrier.h names every ordering point).
+ *   - atomic_* read-modify-writes act on memory with the arch_* primitives
+ *     after the hart's own buffered stores to the same address have drained
+ *     (with every entry of an older epoch, to keep fence order). Stores to
+ *     other addresses stay buffered: a RISC-V AMO or LR/SC without .aq/.rl,
+ *     or a MIPS LL/SC without sync, orders nothing else, so a barrier the
+ *     runtime puts before an RMW (REMOTE_FREE before the inbox push, say)
+ *     is one whose removal the simulator can expose.
  *   - Other harts read only memory: a buffered store is invisible to them
  *     until it drains. Every write from a drain is a real arch_store32/64.
  *
@@ -358,44 +358,66 @@ void shared_store32(volatile uint32_t *p, uint32_t v)
 		buffer_store(b, (uintptr_t)p, v, 4);
 }
 
-/* Every RMW: the own buffer first, then the real atomic on memory. */
-static void before_rmw(void)
+static int older_epoch_pending(const struct storebuf *b, uint32_t epoch)
+{
+	for (unsigned i = 0; i < b->n; i++)
+		if ((int32_t)(b->e[i].epoch - epoch) < 0)
+			return 1;
+	return 0;
+}
+
+/* Every RMW: the own stores to its address reach memory first (older epochs
+ * before them), then the real atomic acts on memory. */
+static void before_rmw(volatile void *p, unsigned size)
 {
 	struct storebuf *b = my_buf();
+	uintptr_t addr = (uintptr_t)p;
 
-	if (b != NULL) {
-		b->stats.rmws++;
-		drain_all(b);
+	if (b == NULL)
+		return;
+	b->stats.rmws++;
+	for (unsigned i = 0; i < b->n;) {
+		if (!overlaps(&b->e[i], addr, size)) {
+			i++;
+		} else if (older_epoch_pending(b, b->e[i].epoch)) {
+			drain_one(b);
+			i = 0;
+		} else {
+			write_memory(&b->e[i]);
+			b->e[i] = b->e[--b->n];
+			b->stats.barrier_drains++;
+			i = 0;
+		}
 	}
 }
 
 bool atomic_cas64(volatile uint64_t *p, uint64_t old, uint64_t new)
 {
-	before_rmw();
+	before_rmw(p, 8);
 	return arch_cas64(p, old, new);
 }
 
 bool atomic_cas32(volatile uint32_t *p, uint32_t old, uint32_t new)
 {
-	before_rmw();
+	before_rmw(p, 4);
 	return arch_cas32(p, old, new);
 }
 
 uint64_t atomic_fetch_add64(volatile uint64_t *p, uint64_t v)
 {
-	before_rmw();
+	before_rmw(p, 8);
 	return arch_fetch_add64(p, v);
 }
 
 uint32_t atomic_fetch_add32(volatile uint32_t *p, uint32_t v)
 {
-	before_rmw();
+	before_rmw(p, 4);
 	return arch_fetch_add32(p, v);
 }
 
 uint32_t atomic_swap32(volatile uint32_t *p, uint32_t v)
 {
-	before_rmw();
+	before_rmw(p, 4);
 	return arch_swap32(p, v);
 }
 

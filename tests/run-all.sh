@@ -26,6 +26,8 @@ for target in "$@"; do
 		if [ -f mk/host.mk ]; then
 			make -s -f mk/host.mk host-test || true
 		fi
+		echo "== host: tasks and stacks"
+		make -s -f mk/task.mk task-host-test
 		echo "== host: store-buffer simulator"
 		RESULTS=build/results/sim.result make -s -f mk/sim.mk sim-host-test || true
 		echo "== model: span publication (spin)"
@@ -84,13 +86,4 @@ if [ "$#" -gt 1 ]; then
 	fi
 fi
 
-passed=$(cat build/results/*.result 2>/dev/null | grep -c '^PASS')
-failed=$(cat build/results/*.result 2>/dev/null | grep -c '^FAIL')
-if [ "$failed" -gt 0 ]; then
-	echo
-	echo "Failures:"
-	grep -h '^FAIL' build/results/*.result | sed 's/^FAIL /  /'
-fi
-echo
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+tests/summary.sh
