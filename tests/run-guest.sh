@@ -6,6 +6,9 @@
 #   EXPECT=pass  QEMU exits 0, the log has "KTAP version 1" and a plan 1..N,
 #                and cases 1..N are all reported "ok".
 #   EXPECT=trap  QEMU exits with EXIT_TRAP (3) and the log has a TRAP report.
+#   EXPECT=panic QEMU exits with EXIT_PANIC (2), the log has a PANIC line, and
+#                the text of every "# expect: TEXT" line the program printed
+#                appears again in a later line (the report itself).
 # Prints one "ok"/"not ok" line per case, named "BOARD/HARTSh PROGRAM case",
 # and appends PASS/FAIL lines to $RESULTS (default build/results/guest.result).
 # Exits non-zero if anything failed. VARIANT=-x (with its EXTRA_CFLAGS) runs
@@ -34,6 +37,22 @@ trap)
 		pass_line "$name: trap reported ($(grep -m1 -a '^TRAP: ' "$log" | tr -d '\r'))"
 	else
 		fail_line "$name: expected a reported trap, got $(judge_why "$status" "$limit" "$log") (log: $log)"
+	fi
+	;;
+panic)
+	if [ "$status" -ne 2 ] || ! grep -qa '^PANIC' "$log"; then
+		fail_line "$name: expected a report and EXIT_PANIC, got $(judge_why "$status" "$limit" "$log") (log: $log)"
+	else
+		missing=
+		while IFS= read -r want; do
+			tr -d '\r' <"$log" | grep -v '^# expect: ' | grep -qF -- "$want" ||
+				missing+="'$want' "
+		done < <(tr -d '\r' <"$log" | sed -n 's/^# expect: //p')
+		if [ -n "$missing" ]; then
+			fail_line "$name: the report lacks $missing(log: $log)"
+		else
+			pass_line "$name: reported ($(tr -d '\r' <"$log" | grep -m1 -a '^PANIC'))"
+		fi
 	fi
 	;;
 pass)
