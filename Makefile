@@ -14,13 +14,16 @@ IMAGE_BOARDS := riscv64-virt mips64-malta visionfive2 hifive-unmatched
 PROGRAM ?=
 
 .PHONY: help deps images run test host-test clean format lint model litmus \
-	image debug barrier-mutants stress
+	image debug barrier-mutants stress bench
 
 help:
 	@echo "spanfence targets (BOARD=<name> picks one board; default: all of $(BOARDS))"
 	@echo "  make run        boot the demo on each board and show its console"
 	@echo "  make test       host tests, then every guest test on each board;"
 	@echo "                  ends with 'N passed, N failed'"
+	@echo "  make bench      benchmarks, not tests: instructions per malloc+free per board vs"
+	@echo "                  newlib's malloc, host wall time vs glibc/mimalloc/jemalloc,"
+	@echo "                  callgrind; writes build/bench/heap.md"
 	@echo "  make stress     the long modes (DeferHeapAndStack P=4 N=10000 D=200)"
 	@echo "  make images     build every guest image for the selected boards"
 	@echo "  make host-test  only the host tests (sanitizers, fuzzing)"
@@ -54,6 +57,10 @@ run: images
 
 test: deps
 	@tests/run-all.sh $(if $(BOARD),$(BOARD),host $(BOARDS))
+
+bench: deps
+	@tools/deps.sh bench
+	@$(MAKE) -s -f mk/bench.mk BENCH_BOARDS="$(SELECTED)" bench
 
 stress: deps
 	@tests/run-stress.sh $(if $(BOARD),$(BOARD),host $(BOARDS))

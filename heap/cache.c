@@ -10,6 +10,42 @@
 
 struct heap_cache heap_caches[MAX_HARTS];
 struct span empty_span;
+#if defined(__mips__)
+struct heap_cache *heap_cpu_cache[MIPS_MAX_CPUS]
+    __attribute__((section(".sdata")));
+#endif
+
+/* heap.h's per-page metadata figure (REGION LAYOUT) */
+_Static_assert(sizeof(struct span) <= 320, "update heap.h, REGION LAYOUT");
+
+/* direct[] entries of each class: [direct_lo, direct_hi), empty above 1 KiB. */
+static uint8_t direct_lo[NUM_SIZE_CLASSES], direct_hi[NUM_SIZE_CLASSES];
+
+void cache_init(struct heap_cache *c, unsigned index)
+{
+	c->index = index;
+	c->arena = mheap.arena;
+	c->arena_size = mheap.arena_size;
+	c->spanmap = mheap.spanmap;
+	for (unsigned k = 0; k < DIRECT_ENTRIES; k++) {
+		unsigned cls = size_to_class8[k];
+
+		if (direct_hi[cls] == 0)
+			direct_lo[cls] = (uint8_t)k;
+		direct_hi[cls] = (uint8_t)(k + 1);
+		c->direct[k] = &empty_span;
+	}
+	for (unsigned cls = 0; cls < NUM_SIZE_CLASSES; cls++)
+		c->alloc[cls] = &empty_span;
+}
+
+/* Make s the current span of class cls (the direct table follows). */
+static void cache_set_alloc(struct heap_cache *c, unsigned cls, struct span *s)
+{
+	c->alloc[cls] = s;
+	for (unsigned k = direct_lo[cls]; k < direct_hi[cls]; k++)
+		c->direct[k] = s;
+}
 
 static uint64_t word_mask(const struct span *s, unsigned w)
 {
@@ -22,23 +58,19 @@ static uint64_t word_mask(const struct span *s, unsigned w)
  * Load the window from the first bitmap word with a free slot, starting at
  * the current window's word (its slots freed since are reused first).
  */
-static bool span_load_window(struct span *s)
+static inline bool span_load_window(struct span *s)
 {
 	unsigned nwords = (s->nelems + 63) / 64;
 	unsigned w = s->freeindex / 64;
 
-	if (s->nalloc == s->nelems) /* the window is empty: nothing free */
+	if (span_nalloc(s) == s->nelems) /* the window is empty: none free */
 		return false;
 	for (unsigned k = 0; k < nwords; k++, w = w + 1 == nwords ? 0 : w + 1) {
 		uint64_t free = ~s->bits[w].alloc & word_mask(s, w);
 
 		if (free != 0) {
-			s->alloccache = free;
-			s->freeindex = w * 64;
-			s->cachebits = &s->bits[w];
-			s->cachebase =
-			    s->base + (uintptr_t)w * 64 * s->elemsize;
-			s->nalloc += popcount64(free);
+			span_set_window(s, w, free);
+			s->countdown += popcount64(free);
 			return true;
 		}
 	}
@@ -50,13 +82,13 @@ static void cache_drain(struct heap_cache *c);
 static void span_mark_full(struct heap_cache *c, struct span *s)
 {
 	s->full = 1;
-	s->relist = span_full_relist(s);
+	span_set_relist(s, span_full_relist(s));
 	span_list_push(&c->full[s->sizeclass], s);
 }
 
 bool cache_trim(struct heap_cache *c)
 {
-	bool any = c->empty_pages != 0;
+	bool any = large_trim(c) || c->empty_pages != 0;
 	struct span *s;
 
 	for (unsigned cls = 1; cls < NUM_SIZE_CLASSES; cls++)
@@ -83,22 +115,23 @@ static struct span *cache_take_span(struct heap_cache *c, unsigned cls)
 		c->empty_pages -= s->npages;
 		return s;
 	}
-	if ((s = central_acquire(cls, c->owner)) != NULL)
+	if ((s = central_acquire(cls, c)) != NULL)
 		return s;
-	s = span_alloc_aligned(npages, 1, SPAN_SMALL, cls, c->owner);
+	s = span_alloc_aligned(npages, 1, SPAN_SMALL, cls, c);
 	if (s == NULL && cache_trim(c))
-		s = span_alloc_aligned(npages, 1, SPAN_SMALL, cls, c->owner);
+		s = span_alloc_aligned(npages, 1, SPAN_SMALL, cls, c);
 	if (s != NULL)
 		return s;
 	for (s = c->full[cls].first; s != NULL; s = s->next)
-		if (s->nalloc < s->nelems) {
+		if (span_nalloc(s) < s->nelems) {
 			span_list_remove(&c->full[cls], s);
 			return s;
 		}
 	return NULL;
 }
 
-struct span *cache_refill(struct heap_cache *c, unsigned cls)
+static HEAP_SLOW struct span *cache_refill_span(struct heap_cache *c,
+						unsigned cls)
 {
 	struct span *s;
 
@@ -108,21 +141,62 @@ struct span *cache_refill(struct heap_cache *c, unsigned cls)
 	if (s != &empty_span) {
 		if (span_load_window(s))
 			return s;
-		c->alloc[cls] = &empty_span;
+		cache_set_alloc(c, cls, &empty_span);
 		span_mark_full(c, s);
 	}
 	s = cache_take_span(c, cls);
 	if (s == NULL)
 		return NULL;
 	s->full = 0;
-	s->relist = 0;
-	c->alloc[cls] = s;
+	span_set_relist(s, RELIST_NEVER);
+	cache_set_alloc(c, cls, s);
 	if (!span_load_window(s))
 		panic("heap: span %p of class %u has no free slot",
 		      (void *)s->base, cls);
 	return s;
 }
 
+/*
+ * A window to allocate from. Usually the next one of the current span
+ * (nothing to drain): that path stays short; the rest is cache_refill_span.
+ */
+struct span *cache_refill(struct heap_cache *c, unsigned cls)
+{
+	struct span *s = c->alloc[cls];
+
+	if (shared_load_ptr(&c->inbox) == NULL && s != &empty_span &&
+	    span_load_window(s))
+		return s;
+	return cache_refill_span(c, cls);
+}
+
+/*
+ * A span that has just become empty (nalloc 0). A remote free still in an
+ * inbox counts as allocated, so a guard bit set now means that the owner
+ * freed an object another hart had already freed (the local fast path does
+ * not look at guard bits): report it, and keep the span where it is, since
+ * the object is still on an inbox. True if all is well.
+ */
+static bool span_guards_clear(const struct span *s)
+{
+	for (unsigned w = 0; w < (s->nelems + 63u) / 64; w++) {
+		uint64_t g = shared_load64(&s->bits[w].remote);
+
+		if (g != 0) {
+			unsigned idx = w * 64 + bit_index(g & -g);
+
+			heap_report(
+			    "free",
+			    (void *)(s->base + (uintptr_t)idx * s->elemsize), s,
+			    "double free (freed by another hart, not "
+			    "yet processed, and again by its owner)");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A free brought countdown to 0: nalloc reached relist. */
 void cache_span_changed(struct heap_cache *c, struct span *s)
 {
 	unsigned cls = s->sizeclass;
@@ -130,12 +204,16 @@ void cache_span_changed(struct heap_cache *c, struct span *s)
 	if (s->full) {
 		span_list_remove(&c->full[cls], s);
 		s->full = 0;
-		s->relist = 0;
-		if (s->nalloc != 0) {
+		span_set_relist(s, 0);
+		if (span_nalloc(s) != 0) {
 			span_list_push(&c->partial[cls], s);
 			return;
 		}
-	} else if (s == c->alloc[cls]) {
+		if (!span_guards_clear(s)) {
+			span_list_push(&c->partial[cls], s);
+			return;
+		}
+	} else if (!span_guards_clear(s) || s == c->alloc[cls]) {
 		return;
 	} else {
 		span_list_remove(&c->partial[cls], s);
@@ -167,7 +245,7 @@ static void free_owned(struct heap_cache *c, struct span *s, unsigned idx,
 		return;
 	}
 	b->alloc &= ~bit;
-	if (--s->nalloc == s->relist)
+	if (--s->countdown == 0)
 		cache_span_changed(c, s);
 }
 
@@ -191,10 +269,10 @@ static void inbox_push(struct heap_cache *to, void *p)
 static void forward(struct span *s, unsigned idx, void *p)
 {
 	for (;;) {
-		uint32_t owner = shared_load32(&s->owner);
+		struct heap_cache *owner = span_owner(s);
 
-		if (owner != SPAN_OWNER_NONE) {
-			inbox_push(&heap_caches[owner - 1], p);
+		if (owner != NULL) {
+			inbox_push(owner, p);
 			return;
 		}
 		if (central_free(s, idx, p))
@@ -218,7 +296,7 @@ static void cache_drain(struct heap_cache *c)
 		unsigned idx;
 
 		span_slot(s, p, &idx);
-		if (shared_load32(&s->owner) == c->owner)
+		if (span_owner(s) == c)
 			free_owned(c, s, idx, true, p);
 		else
 			forward(s, idx, p);
@@ -280,6 +358,12 @@ static struct span *block_check(const void *p, const char *op, unsigned *idxp)
 		start = s->base + (uintptr_t)*idxp * s->elemsize;
 		break;
 	case SPAN_LARGE:
+		if (shared_load32(&s->cached)) {
+			report_free_block(op, p, s,
+					  "the block is already free, its span "
+					  "kept for reuse");
+			return NULL;
+		}
 		start = s->base;
 		break;
 	case SPAN_MANUAL:
@@ -311,8 +395,8 @@ void cache_free_slow(struct heap_cache *c, void *p)
 	if (s == NULL)
 		return;
 	if (shared_load32(&s->state) == SPAN_LARGE)
-		span_free(s);
-	else if (shared_load32(&s->owner) == c->owner)
+		large_free(c, s);
+	else if (span_owner(s) == c)
 		free_owned(c, s, idx, false, p);
 	else
 		free_remote(s, idx, p);
@@ -336,7 +420,7 @@ struct span *heap_block_live(struct heap_cache *c, const void *p,
 				  "by its owner hart");
 		return NULL;
 	}
-	if (shared_load32(&s->owner) == c->owner && !(b->alloc & bit)) {
+	if (span_owner(s) == c && !(b->alloc & bit)) {
 		report_free_block(op, p, s, "the block is already free");
 		return NULL;
 	}
@@ -345,16 +429,16 @@ struct span *heap_block_live(struct heap_cache *c, const void *p,
 
 void heap_cache_flush(void)
 {
-	struct heap_cache *c = this_hart()->heap_cache;
+	struct heap_cache *c = heap_my_cache();
 	struct span *s;
 
 	cache_drain(c);
 	for (unsigned cls = 1; cls < NUM_SIZE_CLASSES; cls++) {
 		s = c->alloc[cls];
 		if (s != &empty_span) {
-			s->nalloc -= popcount64(s->alloccache);
+			s->countdown -= popcount64(s->alloccache);
 			s->alloccache = 0;
-			c->alloc[cls] = &empty_span;
+			cache_set_alloc(c, cls, &empty_span);
 			central_release(s);
 		}
 		while ((s = span_list_pop(&c->partial[cls])) != NULL)

@@ -15,7 +15,7 @@ struct central {
 
 static struct central centrals[NUM_SIZE_CLASSES];
 
-struct span *central_acquire(unsigned cls, uint32_t owner)
+struct span *central_acquire(unsigned cls, struct heap_cache *owner)
 {
 	struct central *k = &centrals[cls];
 	struct span *s;
@@ -23,7 +23,7 @@ struct span *central_acquire(unsigned cls, uint32_t owner)
 	spin_lock(&k->lock);
 	s = span_list_pop(&k->partial);
 	if (s != NULL)
-		shared_store32(&s->owner, owner);
+		span_set_owner(s, owner);
 	spin_unlock(&k->lock);
 	return s;
 }
@@ -34,15 +34,15 @@ void central_release(struct span *s)
 	struct central *k = &centrals[s->sizeclass];
 
 	spin_lock(&k->lock);
-	shared_store32(&s->owner, SPAN_OWNER_NONE);
-	if (s->nalloc == 0) {
+	span_set_owner(s, NULL);
+	if (span_nalloc(s) == 0) {
 		span_free(s);
-	} else if (s->full || s->nalloc == s->nelems) {
+	} else if (s->full || span_nalloc(s) == s->nelems) {
 		s->full = 1;
-		s->relist = span_full_relist(s);
+		span_set_relist(s, span_full_relist(s));
 		span_list_push(&k->full, s);
 	} else {
-		s->relist = 0;
+		span_set_relist(s, 0);
 		span_list_push(&k->partial, s);
 	}
 	spin_unlock(&k->lock);
@@ -60,7 +60,7 @@ bool central_free(struct span *s, unsigned idx, const void *p)
 	bool freed;
 
 	spin_lock(&k->lock);
-	if (shared_load32(&s->owner) != SPAN_OWNER_NONE) {
+	if (span_owner(s) != NULL) {
 		spin_unlock(&k->lock);
 		return false;
 	}
@@ -68,11 +68,11 @@ bool central_free(struct span *s, unsigned idx, const void *p)
 	freed = (b->alloc & bit) != 0;
 	if (freed) {
 		b->alloc &= ~bit;
-		if (--s->nalloc == s->relist) {
+		if (--s->countdown == 0) {
 			span_list_remove(s->full ? &k->full : &k->partial, s);
 			s->full = 0;
-			s->relist = 0;
-			if (s->nalloc != 0)
+			span_set_relist(s, 0);
+			if (span_nalloc(s) != 0)
 				span_list_push(&k->partial, s);
 			else
 				span_free(s);

@@ -13,16 +13,20 @@
  * (<= 32 KiB) are carved from spans by SIZE CLASS; each hart allocates from
  * spans it OWNS through a PER-HART CACHE, without locks or atomics. Spans no
  * hart owns sit on CENTRAL per-class lists. Large objects get a span each.
- * The collector (gc/) will find spans and their mark bitmaps here too.
+ * The collector (gc/) finds spans and their mark bitmaps here too.
  *
- *   malloc(n <= 32K) -> class -> this hart's current span -> ctz(allocCache)
+ *   malloc(n <= 1K)  -> cache->direct[(n + 7) >> 3] = the class's current
+ *                       span -> lowest bit of its allocCache window
+ *   malloc(n <= 32K) -> class -> the same, through cache->alloc[class]
  *                       refill: next bitmap word; the hart's partial spans;
  *                       central partial spans; a new span from the page heap
- *   malloc(n > 32K)  -> span_alloc(pages, SPAN_LARGE)       (heap lock)
+ *   malloc(n > 32K)  -> the hart's large cache, else
+ *                       span_alloc(pages, SPAN_LARGE)   (heap lock)
  *   free(p)          -> span_of(p) -> owner is me: clear the alloc bit
  *                                   -> owned by hart h: push p on h's inbox
  *                                   -> owned by central: under the class lock
- *                                   -> large: span_free()    (heap lock)
+ *                                   -> large: the hart's large cache, or
+ *                                      span_free()      (heap lock)
  *
  * PAGES (8 KiB)
  *
@@ -30,7 +34,7 @@
  * hardware page (the boards run without paging). 8 KiB, as in Go, because:
  * every class up to 32 KiB then fits a span of at most 8 pages with a tail of
  * at most 1/8 (4 KiB pages would need up to 16); the per-page metadata below
- * (~312 bytes) stays near 3.8% of the heap where 4 KiB pages would double it;
+ * (332 bytes) stays near 4% of the heap where 4 KiB pages would double it;
  * a large object wastes less than one page (< 20% at 32 KiB, falling with
  * size); and task stacks of 8 or 16 KiB are one or two pages. 16 KiB or more
  * would waste too much on the 128 MiB boards for small-class spans that sit
@@ -38,13 +42,13 @@
  *
  * REGION LAYOUT (heap_init)
  *
- *   base: [spanmap: 8 B/page][span records: 1/page][bitmaps: 3 x 64 B/page]
+ *   base: [spanmap: 8 B/page][span records: 320 B/page][runmap: 4 B/page]
  *         ... page-aligned arena: page 0, page 1, ... page npages-1  :end
  *
  * A span's record is the record of its FIRST page (spans never overlap, so
- * one record per page is enough and needs no allocator). Its bitmaps are the
- * bitmap words of its pages, SPAN_WORDS_PER_PAGE per page, contiguous: a
- * page holds at most 512 slots (16-byte minimum class), i.e. 8 words.
+ * one record per page is enough and needs no allocator). The record holds
+ * the span's bitmaps (SPAN_BITMAP_WORDS words each: no class has more than
+ * 512 objects in a span), so the free path finds them at a fixed offset.
  *
  * PAGE HEAP: two-level segregated free lists of page runs (TLSF)
  *
@@ -55,13 +59,15 @@
  * so any run found fits (at most 1/16 of slack). When that fails, the one
  * list holding runs of the request's own length is scanned, so the heap is
  * never reported exhausted while a fitting run exists. The head of the run is
- * used, the tail goes back on a list. Freeing coalesces in O(1): the span
- * map's entries for the page before and the page after name the neighbours
- * (boundary tags). Chosen over Go's radix tree of bitmap summaries, which is
- * built for sparse 48-bit address spaces and scavenging, and over a buddy
- * system, which rounds stacks and large objects up to powers of two. One
- * spinlock (mheap.lock) guards the lists; it is only taken to create or free
- * spans, never on the malloc/free fast paths.
+ * used, the tail goes back on a list. Freeing coalesces in O(1) through the
+ * page heap's own boundary tags (ph.runmap: the first and last page of each
+ * free run name it), never through the span map or a span's state, which a
+ * span being published writes outside the lock. Chosen over Go's radix tree
+ * of bitmap summaries, which is built for sparse 48-bit address spaces and
+ * scavenging, and over a buddy system, which rounds stacks and large objects
+ * up to powers of two. One spinlock (mheap.lock) guards the lists, the free
+ * runs' records and ph.runmap; it is only taken to create or free spans,
+ * never on the malloc/free fast paths.
  *
  * SPANS AND STATES (struct span, state written with shared_store32)
  *
@@ -71,10 +77,11 @@
  *                ALLOC BITMAP (1 = allocated), a REMOTE bitmap (guard bits of
  *                objects freed by other harts and not yet processed), a MARK
  *                bitmap for the collector, the allocCache window; an OWNER.
- *   SPAN_LARGE   one object of npages pages (> 32 KiB, or over-aligned).
+ *   SPAN_LARGE   one object of npages pages (> 32 KiB, or over-aligned);
+ *                span->cached is set while it sits freed in a large cache.
  *   SPAN_MANUAL  pages handed out as they are (task stacks): the heap never
  *                frees, scans or reports them; span_free_manual() returns them.
- * A span's state, base, npages and class are written under mheap.lock before
+ * A span's state, base, npages and class are written by span_alloc before
  * SPAN_PUBLISH (below) and do not change until the span is freed.
  *
  * PAGE->SPAN TABLE (mheap.spanmap, entries written with shared_store_ptr)
@@ -82,16 +89,21 @@
  * spanmap[(addr - arena) >> PAGE_SHIFT]: for a page of an in-use span, that
  * span; for the first and last page of a free run, the free span; otherwise
  * NULL. span_of(p) is a bounds check and one load: NULL outside the arena.
+ * Every cache holds a copy of arena, arena_size and spanmap (set once by
+ * heap_init), so that the free fast path reaches them from the cache.
  *
  * PUBLICATION (the Go bug, golang/go#35541)
  *
- * span_alloc*() writes the span map entries, the state and every field of
- * the new span, then executes publication_barrier(BARRIER_SPAN_PUBLISH)
- * before it returns, so those stores are ordered before any store of a
- * pointer into the span. The collector on another hart loads a pointer p
- * from an object or slot and then calls span_of(p): it must see the span,
- * never a stale NULL or FREE entry. (Without the fence, on RISC-V or MIPS
- * the pointer can become visible before the span map entry.)
+ * span_alloc*() takes its pages under mheap.lock, then, after the lock,
+ * writes every field of the new span, its state and its span map entries,
+ * and executes publication_barrier(BARRIER_SPAN_PUBLISH) before it returns,
+ * so those stores are ordered before any store of a pointer into the span.
+ * The collector on another hart loads a pointer p from an object or slot
+ * and then calls span_of(p): it must see the span, never a stale NULL or
+ * FREE entry. (Without the fence, on RISC-V or MIPS the pointer can become
+ * visible before the span map entry.) A large span taken again from a large
+ * cache is published the same way (its cached flag, then SPAN_PUBLISH).
+ * span_free() unpublishes under mheap.lock (see page.c).
  *
  * SIZE CLASSES (sizeclasses.c, generated by tools/gen-sizeclasses.c)
  *
@@ -106,36 +118,57 @@
  * size_to_class128[(n - 1024 + 127) >> 7] above (classes above 1 KiB are
  * multiples of 128). divmul turns an offset into a slot index with one
  * multiply, idx = (off * divmul) >> 32, whose low half also tells a slot
- * start from an interior pointer (span_slot()).
+ * start from an interior pointer (span_slot()); divmul <= 2^28 (16-byte
+ * minimum class), which the free fast path relies on (sign extension).
  *
  * PER-HART CACHES AND OWNERSHIP (cache.c)
  *
- * Each hart's struct heap_cache (hart->heap_cache) has, per class, a current
- * span and lists of its partial, full and (a few) empty spans. Every small
- * span has one OWNER, in its owner word: a hart (index + 1), or central (0).
- * Only the owner touches the alloc bitmap, counters, window, flags and list
- * links. The owner word is stored by the owner (or by central under its
- * class lock) with shared_store32 and read by any hart with shared_load32.
+ * Each hart's struct heap_cache (hart->heap_cache; heap_my_cache() finds it
+ * in one or a few instructions: RISC-V tp, MIPS a CPUNum-indexed table in
+ * gp-relative small data) has, per class, a current span (alloc[], and
+ * direct[], the same spans by (n + 7) >> 3 for n <= 1 KiB so that malloc
+ * needs no class lookup) and lists of its partial, full and (a few) empty
+ * spans. Every small span has one OWNER, in its owner word: the owning
+ * hart's cache, or NULL (central). Only the owner touches the alloc bitmap,
+ * counters, window, flags and list links. The owner word is stored by the
+ * owner (or by central under its class lock) with shared_store_ptr and read
+ * by any hart with shared_load_ptr.
  *
- * Allocation (fast path, malloc.c): allocCache holds the FREE slots of one
- * bitmap word (the window, slots freeindex..freeindex+63). The hart takes
- * its lowest set bit (count trailing zeros), clears it, sets the slot's alloc
- * bit and returns cachebase + idx * elemsize: no lock, no atomic. When the
- * window is empty the hart loads the next word of the span with a free slot;
- * a span with none is marked full and put on the full list; then the hart
- * takes one of its partial spans, a kept empty one, one from central, then a
- * new span from the page heap. Out of pages, it frees its kept empty spans
- * and tries again, and at last takes a full span with a few free slots.
+ * Allocation (fast path, malloc.c: 24 instructions with the return on
+ * rv64gc, 30 on MIPS64): allocCache holds the FREE slots of one bitmap word
+ * (the window, slots freeindex..freeindex+63). The hart takes its lowest set
+ * bit, clears it, sets the slot's alloc bit and returns winbase + k *
+ * elemsize (span_take()), where k is the bit's index plus a bias folded into
+ * winbase: on rv64gc, which has no count-trailing-zeros, the bit converted
+ * to a double is (1023 + index) << 52 and one mulhu by winmul = elemsize <<
+ * 12 gives (1023 + index) * elemsize; MIPS64 uses dclz (k = -clz, bias -63);
+ * the host ctz. No lock, no atomic. When the window is empty the hart loads
+ * the next word of the span with a free slot; a span with none is marked
+ * full and put on the full list; then the hart takes one of its partial
+ * spans, a kept empty one, one from central, then a new span from the page
+ * heap. Out of pages, it frees its kept empty spans and large cache and
+ * tries again, and at last takes a full span with a few free slots.
  *
- * Local free (the owner frees): the owner word equals cache->owner, the
- * pointer is a slot start, its alloc bit is set and its remote guard bit
- * clear: clear the alloc bit, decrement nalloc. No atomic. Only when nalloc
- * reaches span->relist does the slow path change lists: a full span goes
- * back to the partial list once 1/8 of its slots are free again (without
- * that slack, a span with one free slot would be taken and filled again at
- * every allocation); a span that becomes empty, unless current, is kept on
- * the empty list while the kept spans total at most CACHE_EMPTY_PAGES pages,
- * else freed to the page heap (spans of few objects would churn otherwise).
+ * Local free (fast path: 35 instructions on rv64gc, 46 on MIPS64): p in the
+ * arena, its span's owner word is this cache, off * divmul says p is a slot
+ * start and the slot's alloc bit is set - one test for "allocated and a
+ * block start", so interior pointers and double frees fall to the slow path,
+ * which tells the cases apart and reports them. Clear the alloc bit,
+ * decrement countdown = nalloc - relist; no atomic. Only when countdown
+ * reaches 0 (nalloc reached relist) does the slow path change lists: a full
+ * span goes back to the partial list once 1/8 of its slots are free again
+ * (without that slack, a span with one free slot would be taken and filled
+ * again at every allocation); a span that becomes empty is kept on the empty
+ * list while the kept spans total at most CACHE_EMPTY_PAGES pages, else
+ * freed to the page heap (spans of few objects would churn otherwise). A
+ * hart's current span has relist RELIST_NEVER: its frees never leave the
+ * fast path. The fast path does not look at the remote guard bit: an object
+ * freed by another hart and then by its owner (a double free) is freed
+ * locally, and the owner reports it when it takes the object from its inbox
+ * and finds the slot free, which it always does before it reloads a window
+ * (refills drain the inbox first), so the slot cannot be handed out
+ * meanwhile; and a span whose last object is freed while a guard bit is set
+ * is reported and kept, never emptied under the inbox (span_guards_clear()).
  *
  * Remote free (another hart owns the span): the freeing hart sets the slot's
  * REMOTE GUARD bit with atomic_cas64 (already set: a double free, reported at
@@ -164,42 +197,56 @@
  * LARGE OBJECTS (large.c)
  *
  * Over 32 KiB, or aligned beyond a page: a SPAN_LARGE span of whole pages
- * (aligned as asked), freed straight back to the page heap.
+ * (aligned as asked). A hart keeps up to LARGE_CACHE_SPANS freed large spans
+ * of LARGE_CACHE_PAGES pages in all (each at most half of that): still
+ * SPAN_LARGE and in the span map, with span->cached set, so that a second
+ * free or a realloc of the block is still reported; the next large malloc
+ * of the same number of pages takes one back without the heap lock. The
+ * oldest goes to the page heap when the cache is full; all of them when
+ * the hart flushes or the heap runs out of pages (cache_trim).
  *
  * BAD INPUT (report.c)
  *
  * free/realloc/malloc_usable_size of a pointer outside the heap, into free
- * pages, into a manual span, not at a slot start, or of a free slot (double
- * free), prints the address, the span (base, limit, state, class) and what
- * was wrong with kprintf, then panic()s (EXIT_PANIC); -DSF_HEAP_REPORT_CONTINUE
- * reports and ignores the operation. A double free by a hart that does not
- * own the span is caught at once if the first free was also remote and still
- * unprocessed (the guard bit), else by the owner when it processes the
- * object. Sizes that overflow and exhaustion return NULL with errno ENOMEM.
+ * pages, into a manual span, not at a slot start, or of a free slot or a
+ * cached large block (double free), prints the address, the span (base,
+ * limit, state, class) and what was wrong with kprintf, then panic()s
+ * (EXIT_PANIC); -DSF_HEAP_REPORT_CONTINUE reports and ignores the operation.
+ * A double free by a hart that does not own the span is caught at once if
+ * the first free was also remote and still unprocessed (the guard bit), else
+ * by the owner when it processes the object. Sizes that overflow and
+ * exhaustion return NULL with errno ENOMEM.
  *
  * INVARIANTS
- *  1. Every page of the arena belongs to exactly one span; spanmap is as
- *     described above; a FREE span is on exactly one page-heap list.
+ *  1. Every page of the arena belongs to exactly one span (or to a span
+ *     being published); spanmap is as described above; a FREE span is on
+ *     exactly one page-heap list and named by ph.runmap.
  *  2. A SMALL span is the current span of its owner's class, or on exactly
  *     one of its owner's partial / full / empty lists, or of central's
  *     partial / full lists; span->full says which of partial and full.
- *  3. nalloc = allocated slots + slots in the window (allocCache);
- *     allocated slots are exactly the alloc bits set; relist is 0 unless
- *     the span is full; a span with nalloc == 0 is current, kept empty, or
- *     freed.
+ *  3. nalloc (span_nalloc() = relist + countdown) = allocated slots + slots
+ *     in the window (allocCache); allocated slots are exactly the alloc bits
+ *     set; relist is RELIST_NEVER for a hart's current span, the full
+ *     threshold for a full span, else 0; a span with nalloc == 0 is
+ *     current, kept empty, or freed.
  *  4. A remote guard bit is set only on an allocated slot whose object is on
- *     some hart's inbox (or being handed to central).
- *  5. Lock order: a central class lock, then mheap.lock. No lock is held while
+ *     some hart's inbox (or being handed to central) - but after a double
+ *     free, which is reported.
+ *  5. A LARGE span with cached set is in exactly one hart's large cache and
+ *     nobody holds a pointer into it legitimately.
+ *  6. Lock order: a central class lock, then mheap.lock. No lock is held while
  *     pushing to an inbox.
  *
  * BARRIERS (every one named in include/barrier.h)
- *   SPAN_PUBLISH  span_alloc*: span map entries, state and span fields,
- *                 before any pointer into the span is stored; pairs with the
- *                 collector's span_of(p) after it loads p.
+ *   SPAN_PUBLISH  span_alloc* and large_cache_take: span map entries, state
+ *                 and span fields, before any pointer into the span is
+ *                 stored; pairs with the collector's span_of(p) after it
+ *                 loads p.
  *   REMOTE_FREE   remote free: the object's link word (and its guard bit),
  *                 before the CAS that pushes it on the owner's inbox; pairs
  *                 with the owner's acquire after the CAS that takes the inbox.
  *   SPIN_LOCK / SPIN_UNLOCK: mheap.lock and the central class locks.
+ * The malloc and local free fast paths have no barrier and no atomic.
  */
 #ifndef SPANFENCE_HEAP_H
 #define SPANFENCE_HEAP_H
@@ -219,17 +266,21 @@
 #define PAGE_SIZE	 ((size_t)1 << PAGE_SHIFT)
 #define SMALL_MAX	 32768
 #define NUM_SIZE_CLASSES 65 /* class 0 means "not a small span" */
-/* Bitmap words per page: a page holds at most PAGE_SIZE / 16 slots. */
-#define SPAN_WORDS_PER_PAGE (PAGE_SIZE / 16 / 64)
+/* Bitmap words of a span: no class has more than 512 objects per span. */
+#define SPAN_BITMAP_WORDS 8
+/* Entries of heap_cache.direct: sizes 0..1024 by (n + 7) >> 3. */
+#define DIRECT_ENTRIES (1024 / 8 + 1)
 
 enum span_state { SPAN_FREE, SPAN_SMALL, SPAN_LARGE, SPAN_MANUAL };
 
-/* Owner word of a small span: hart index + 1, or 0 for central. */
-#define SPAN_OWNER(index) ((uint32_t)(index) + 1)
-#define SPAN_OWNER_NONE	  0u
-
 /* Empty spans a hart keeps for reuse, in pages (see cache_span_changed). */
 #define CACHE_EMPTY_PAGES 32
+/* Freed large spans a hart keeps for reuse (large.c): at most this many,
+ * of at most LARGE_CACHE_PAGES pages in all. */
+#define LARGE_CACHE_SPANS 4
+#define LARGE_CACHE_PAGES 64
+
+struct heap_cache;
 
 /* One 64-slot word of a small span's bitmaps. */
 struct span_bits {
@@ -238,35 +289,43 @@ struct span_bits {
 };
 
 struct span {
-	/* Written by span_alloc (mheap.lock) before SPAN_PUBLISH. */
-	uintptr_t base; /* address of the first page */
+	/* Written by span_alloc (mheap.lock) before SPAN_PUBLISH; fixed
+	 * until the span is freed. The free fast path reads this line. */
+	uintptr_t base;			   /* address of the first page */
+	struct heap_cache *volatile owner; /* owning hart's cache, NULL:
+					      central (or not SMALL) */
+	uint32_t divmul;		   /* see span_slot() */
+	uint32_t countdown; /* owner: nalloc - relist (span_nalloc) */
 	uint32_t npages;
 	volatile uint32_t state; /* enum span_state: shared_store32/load32 */
 	uint32_t elemsize;	 /* object size (SMALL), else 0 */
 	uint16_t nelems;	 /* objects in the span */
 	uint8_t sizeclass;	 /* 0 unless SPAN_SMALL */
 	uint8_t noscan;		 /* collector: no pointers inside (unset yet) */
-	uint32_t divmul;	 /* see span_slot() */
-	volatile uint32_t owner; /* SPAN_OWNER(hart), or 0: central */
 
 	/* Owner only (a hart, or central under its class lock). */
-	uint64_t alloccache;	     /* free slots of the window, bit i = slot
-					freeindex + i */
-	uintptr_t cachebase;	     /* address of slot freeindex */
+	uint64_t alloccache; /* free slots of the window, bit i = slot
+				freeindex + i */
+	uintptr_t winbase;   /* span_take()'s origin and multiplier */
+	uint64_t winmul;
 	struct span_bits *cachebits; /* &bits[freeindex / 64] */
+	uintptr_t cachebase;	     /* address of slot freeindex */
 	uint32_t freeindex;	     /* first slot of the window (multiple of
 					64); refill scans from the next word */
-	uint32_t nalloc;	     /* allocated slots + window slots */
 	uint32_t relist;	     /* a free that brings nalloc to this value
 					takes the slow path (list change) */
 	uint8_t full;		     /* on a full list */
-	struct span_bits *bits;	     /* nelems bits (SMALL) */
+	volatile uint32_t cached;    /* LARGE: freed, kept by a hart's large
+					cache (shared_load32/store32) */
 	struct span *next, *prev;    /* page-heap, cache or central list */
 
 	/* The collector's (gc/): cleared by span_alloc, unused by the heap. */
-	uint64_t *markbits; /* nelems bits (SMALL) */
 	volatile uint32_t sweepgen;
-};
+
+	/* SMALL: nelems bits each (the collector owns markbits). */
+	struct span_bits bits[SPAN_BITMAP_WORDS];
+	uint64_t markbits[SPAN_BITMAP_WORDS];
+} __attribute__((aligned(64)));
 
 struct span_list {
 	struct span *first;
@@ -287,12 +346,22 @@ extern const uint8_t size_to_class128[(SMALL_MAX - 1024) / 128 + 1];
 struct heap_cache {
 	void *volatile inbox; /* objects freed by other harts (CAS push) */
 	char pad[64 - sizeof(void *)];
-	uint32_t owner; /* SPAN_OWNER(this hart's index) */
+	/* Read by the fast paths: mheap's, copied by heap_init. */
+	uintptr_t arena;
+	size_t arena_size;
+	void *volatile *spanmap;
+	/* alloc[size_to_class8[k]] at k = (n + 7) >> 3 for n <= 1024: the
+	 * malloc fast path's only lookup */
+	struct span *direct[DIRECT_ENTRIES];
 	struct span *alloc[NUM_SIZE_CLASSES]; /* current span or &empty_span */
 	struct span_list partial[NUM_SIZE_CLASSES];
 	struct span_list full[NUM_SIZE_CLASSES];
 	struct span_list empty[NUM_SIZE_CLASSES];
 	uint32_t empty_pages; /* in the empty lists, <= CACHE_EMPTY_PAGES */
+	unsigned index;	      /* the hart's index */
+	struct span *large[LARGE_CACHE_SPANS]; /* freed large spans, oldest
+						  first */
+	uint32_t nlarge, large_pages;
 } __attribute__((aligned(64)));
 
 /* The region, set once by heap_init() before other harts run. */
@@ -302,14 +371,50 @@ struct heap {
 	size_t npages;
 	void *volatile *spanmap; /* page -> struct span *, see above */
 	struct span *spans;	 /* one record per page */
-	struct span_bits *bits;	 /* SPAN_WORDS_PER_PAGE per page */
-	uint64_t *markbits;	 /* SPAN_WORDS_PER_PAGE per page */
 	struct spinlock lock;	 /* the page heap */
 };
 
 extern struct heap mheap;
 extern struct heap_cache heap_caches[MAX_HARTS];
 extern struct span empty_span; /* never written: alloccache 0 forces a refill */
+
+/*
+ * The calling hart's cache in a couple of instructions. RISC-V: tp holds
+ * the struct hart (used as the load's base register, no move). MIPS: a table by
+ * CP0 EBase.CPUNum in small data, reached from gp (loaded on every CPU at
+ * entry), which saves the 64-bit address materialisation of a global.
+ */
+#if defined(__riscv)
+static inline struct heap_cache *heap_my_cache(void)
+{
+	/* tp itself as the base register: no "mv" as in this_hart() */
+	register struct hart *h __asm__("tp");
+
+	__asm__("" : "=r"(h));
+	return h->heap_cache;
+}
+#elif defined(__mips__)
+#include "asm/percpu.h"
+extern struct heap_cache *heap_cpu_cache[MIPS_MAX_CPUS]
+    __attribute__((section(".sdata")));
+
+static inline struct heap_cache *heap_my_cache(void)
+{
+	uintptr_t i = (mips_cpunum() & (MIPS_MAX_CPUS - 1)) * sizeof(void *);
+	struct heap_cache *c;
+
+	/* GCC adds gp and the table's gp offset separately: one load here. */
+	__asm__("daddu\t%0, %1, $gp\n\tld\t%0, %%gp_rel(heap_cpu_cache)(%0)"
+		: "=r"(c)
+		: "r"(i), "m"(heap_cpu_cache));
+	return c;
+}
+#else
+static inline struct heap_cache *heap_my_cache(void)
+{
+	return this_hart()->heap_cache;
+}
+#endif
 
 /* The span holding p, or NULL outside the arena or in free pages. */
 static inline struct span *span_of(const void *p)
@@ -319,6 +424,17 @@ static inline struct span *span_of(const void *p)
 	if (off >= mheap.arena_size)
 		return NULL;
 	return shared_load_ptr(&mheap.spanmap[off >> PAGE_SHIFT]);
+}
+
+/* The owner word: read by any hart, stored by the owner or under a lock. */
+static inline struct heap_cache *span_owner(const struct span *s)
+{
+	return shared_load_ptr((void *const volatile *)&s->owner);
+}
+
+static inline void span_set_owner(struct span *s, struct heap_cache *c)
+{
+	shared_store_ptr((void *volatile *)&s->owner, c);
 }
 
 /* The smallest class holding n bytes, n <= SMALL_MAX. */
@@ -342,23 +458,99 @@ static inline bool span_slot(const struct span *s, const void *p, unsigned *idx)
 	return (uint32_t)m < s->divmul;
 }
 
+/* Allocated slots, window included (invariant 3). */
+static inline uint32_t span_nalloc(const struct span *s)
+{
+	return s->relist + s->countdown;
+}
+
 /*
- * The index of the one bit set in x (count trailing zeros). rv64gc without
- * Zbb has no instruction for it: a de Bruijn multiply and a table instead.
+ * The relist of a hart's current span: nalloc never reaches it, so the
+ * free fast path never leaves for the slow path on a current span (an
+ * empty current span stays current anyway): countdown = nalloc + 1.
  */
+#define RELIST_NEVER UINT32_MAX
+
+/* Set relist, keeping nalloc. */
+static inline void span_set_relist(struct span *s, uint32_t relist)
+{
+	uint32_t n = span_nalloc(s);
+
+	s->relist = relist;
+	s->countdown = n - relist;
+}
+
+/*
+ * The window: the address of the slot whose window bit is `low` (exactly one
+ * bit set) is winbase + k * elemsize, with k from the bit in as few
+ * instructions as the ISA allows and its bias folded into winbase:
+ *   rv64gc (no ctz): the bit converted to a double, whose bits are
+ *                    (1023 + index) << 52 exactly (a power of two); the
+ *                    high half of their product with winmul = elemsize
+ *                    << 12 is (1023 + index) * elemsize (fcvt.d.lu,
+ *                    fmv.x.d, mulhu: no shift, no table);
+ *   MIPS64r2:        -dclz = index - 63;
+ *   elsewhere:       count trailing zeros.
+ */
+#if defined(__riscv) && !defined(__riscv_zbb)
+#define WINDOW_BIAS	 1023
+#define WINDOW_MUL_SHIFT 12
+static inline uintptr_t window_offset(uint64_t low, uint64_t winmul)
+{
+	union {
+		double d;
+		uint64_t u;
+	} v = {.d = (double)low};
+
+	return (uintptr_t)(((unsigned __int128)v.u * winmul) >> 64);
+}
+#elif defined(__mips__)
+#define WINDOW_BIAS	 (-63)
+#define WINDOW_MUL_SHIFT 0
+static inline uintptr_t window_offset(uint64_t low, uint64_t winmul)
+{
+	return 0 - (uintptr_t)(__builtin_clzll(low) * winmul);
+}
+#else
+#define WINDOW_BIAS	 0
+#define WINDOW_MUL_SHIFT 0
+static inline uintptr_t window_offset(uint64_t low, uint64_t winmul)
+{
+	return (uintptr_t)(__builtin_ctzll(low) * winmul);
+}
+#endif
+
+/* The index of the one bit set in x. */
 static inline unsigned bit_index(uint64_t x)
 {
-#if defined(__riscv) && !defined(__riscv_zbb)
-	static const uint8_t debruijn[64] = {
-	    0,	1,  2,	53, 3,	7,  54, 27, 4,	38, 41, 8,  34, 55, 48, 28,
-	    62, 5,  39, 46, 44, 42, 22, 9,  24, 35, 59, 56, 49, 18, 29, 11,
-	    63, 52, 6,	26, 37, 40, 33, 47, 61, 45, 43, 21, 23, 58, 17, 10,
-	    51, 25, 36, 32, 60, 20, 57, 16, 50, 31, 19, 15, 30, 14, 13, 12};
+	return (unsigned)((window_offset(x, 1ull << WINDOW_MUL_SHIFT) -
+			   (uintptr_t)(intptr_t)WINDOW_BIAS));
+}
 
-	return debruijn[(x * 0x022fdd63cc95386dull) >> 58];
-#else
-	return (unsigned)__builtin_ctzll(x);
-#endif
+/* Point the window at bitmap word w whose free slots are `free`. */
+static inline void span_set_window(struct span *s, unsigned w, uint64_t free)
+{
+	s->alloccache = free;
+	s->freeindex = w * 64;
+	s->cachebits = &s->bits[w];
+	s->cachebase = s->base + (uintptr_t)w * 64 * s->elemsize;
+	s->winbase = s->cachebase -
+		     (uintptr_t)((intptr_t)WINDOW_BIAS * (intptr_t)s->elemsize);
+	s->winmul = (uint64_t)s->elemsize << WINDOW_MUL_SHIFT;
+}
+
+/*
+ * Take the lowest free slot of the window (alloccache != 0): mark it
+ * allocated and return it. No lock, no atomic: the owner's only.
+ */
+static inline void *span_take(struct span *s)
+{
+	uint64_t w = s->alloccache;
+	uint64_t low = w & -w;
+
+	s->alloccache = w ^ low;
+	s->cachebits->alloc |= low;
+	return (void *)(s->winbase + window_offset(low, s->winmul));
 }
 
 /* Population count without a libgcc call (no popcnt in the base ISAs). */
@@ -375,12 +567,14 @@ struct span *span_alloc(size_t npages, enum span_state state,
 			unsigned sizeclass);
 struct span *span_alloc_aligned(size_t npages, size_t align_pages,
 				enum span_state state, unsigned sizeclass,
-				uint32_t owner);
+				struct heap_cache *owner);
 void span_free(struct span *s);
 const char *span_state_name(uint32_t state);
 
 /* large.c: whole-page blocks; manual spans are task stacks (task/) */
 HEAP_SLOW void *large_alloc(size_t size, size_t align);
+void large_free(struct heap_cache *c, struct span *s);
+bool large_trim(struct heap_cache *c); /* free its cached spans; any? */
 struct span *span_alloc_manual(size_t npages);
 void span_free_manual(struct span *s);
 void *heap_alloc_pages(size_t npages, enum span_state state);
@@ -393,9 +587,10 @@ bool cache_trim(struct heap_cache *c); /* free its empty spans; any? */
 HEAP_SLOW void cache_free_slow(struct heap_cache *c, void *p);
 struct span *heap_block_live(struct heap_cache *c, const void *p,
 			     const char *op);
+void cache_init(struct heap_cache *c, unsigned index);
 
 /* central.c: spans owned by no hart */
-struct span *central_acquire(unsigned cls, uint32_t owner);
+struct span *central_acquire(unsigned cls, struct heap_cache *owner);
 void central_release(struct span *s);
 bool central_free(struct span *s, unsigned idx, const void *p);
 

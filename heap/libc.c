@@ -11,14 +11,8 @@
 
 #include "spanfence.h"
 
-void *malloc(size_t size)
-{
-	return sf_malloc(size);
-}
-void free(void *p)
-{
-	sf_free(p);
-}
+/* malloc and free are aliases of sf_malloc and sf_free (heap/malloc.c). */
+
 void *calloc(size_t n, size_t size)
 {
 	return sf_calloc(n, size);

@@ -10,22 +10,6 @@
 
 #define likely(x) __builtin_expect(!!(x), 1)
 
-static inline struct heap_cache *my_cache(void)
-{
-	return this_hart()->heap_cache;
-}
-
-/* The lowest free slot of the window: mark it allocated, return it. */
-static inline void *span_take(struct span *s)
-{
-	uint64_t bits = s->alloccache;
-	uint64_t low = bits & -bits;
-
-	s->alloccache = bits ^ low;
-	s->cachebits->alloc |= low;
-	return (void *)(s->cachebase + (uintptr_t)bit_index(low) * s->elemsize);
-}
-
 static HEAP_SLOW void *small_alloc_slow(struct heap_cache *c, size_t cls)
 {
 	struct span *s = cache_refill(c, cls);
@@ -39,7 +23,7 @@ static HEAP_SLOW void *small_alloc_slow(struct heap_cache *c, size_t cls)
 
 static inline void *small_alloc(size_t cls)
 {
-	struct heap_cache *c = my_cache();
+	struct heap_cache *c = heap_my_cache();
 	struct span *s = c->alloc[cls];
 
 	if (likely(s->alloccache != 0))
@@ -47,43 +31,78 @@ static inline void *small_alloc(size_t cls)
 	return small_alloc_slow(c, cls);
 }
 
-static HEAP_SLOW void *malloc_above_1k(size_t size)
+static HEAP_SLOW void *malloc_slow(struct heap_cache *c, size_t size)
 {
+	if (size <= 1024)
+		return small_alloc_slow(c, size_to_class8[(size + 7) >> 3]);
 	if (size <= SMALL_MAX)
 		return small_alloc(size_class(size));
 	return large_alloc(size, 1);
 }
 
+/*
+ * The fast path: the current span of the size's class straight from the
+ * direct table (no class lookup), the lowest slot of its window.
+ */
 void *sf_malloc(size_t size)
 {
-	if (likely(size <= 1024))
-		return small_alloc(size_to_class8[(size + 7) >> 3]);
-	return malloc_above_1k(size);
+	struct heap_cache *c = heap_my_cache();
+
+	if (likely(size <= 1024)) {
+		/* (size + 7) & ~7, as a mask that fits an immediate */
+		struct span *s =
+		    *(struct span **)((char *)c->direct + ((size + 7) & 0x7f8));
+
+		if (likely(s->alloccache != 0))
+			return span_take(s);
+	}
+	return malloc_slow(c, size);
 }
 
+/*
+ * The fast path: a small span this hart owns (the owner word is this
+ * cache: nobody else stores it there), p a slot start whose alloc bit is
+ * set (one test covers interior pointers and double frees; other cases
+ * take the slow path, which tells them apart). No lock, no atomic. A
+ * remote guard bit is not checked here: see "Local free" in heap.h.
+ */
 void sf_free(void *p)
 {
-	struct heap_cache *c = my_cache();
-	struct span *s = span_of(p);
+	struct heap_cache *c = heap_my_cache();
+	uintptr_t off = (uintptr_t)p - c->arena;
 
-	/* A small span this hart owns (nobody else stores its index there). */
-	if (likely(s != NULL && shared_load32(&s->owner) == c->owner)) {
-		unsigned idx;
-		bool start = span_slot(s, p, &idx);
-		struct span_bits *b = &s->bits[idx / 64];
-		uint64_t bit = 1ull << (idx % 64);
+	if (likely(off < c->arena_size)) {
+		struct span *s =
+		    shared_load_ptr(&c->spanmap[off >> PAGE_SHIFT]);
 
-		if (likely(start && (b->alloc & bit) != 0 &&
-			   (shared_load64(&b->remote) & bit) == 0)) {
-			b->alloc ^= bit;
-			if (likely(--s->nalloc != s->relist))
+		if (likely(s != NULL && span_owner(s) == c)) {
+			/* divmul < 2^31: lw's sign extension is the value */
+			int64_t dm = (int32_t)s->divmul;
+			uint64_t m = ((uintptr_t)p - s->base) * (uint64_t)dm;
+			struct span_bits *b = &s->bits[m >> 38];
+			uint64_t bit = 1ull << ((m >> 32) & 63);
+
+			if (likely((uint32_t)m < (uint32_t)dm &&
+				   (b->alloc & bit) != 0)) {
+				b->alloc ^= bit;
+				if (likely(--s->countdown != 0))
+					return;
+				cache_span_changed(c, s);
 				return;
-			cache_span_changed(c, s);
-			return;
+			}
 		}
 	}
 	cache_free_slow(c, p);
 }
+
+/*
+ * On the boards (heap/libc.c has the rest of the C library's names) malloc
+ * and free are these functions themselves, not wrappers: no extra jump.
+ */
+#if defined(__riscv) || defined(__mips__)
+void *malloc(size_t size) __attribute__((alias("sf_malloc")));
+void free(void *p) __attribute__((alias("sf_free")));
+#endif
 
 void *sf_calloc(size_t n, size_t size)
 {
@@ -119,7 +138,7 @@ void *sf_realloc(void *p, size_t size)
 		sf_free(p);
 		return NULL;
 	}
-	s = heap_block_live(my_cache(), p, "realloc");
+	s = heap_block_live(heap_my_cache(), p, "realloc");
 	if (s == NULL)
 		return NULL;
 	old = block_size(s);
@@ -181,6 +200,6 @@ size_t sf_malloc_usable_size(void *p)
 
 	if (p == NULL)
 		return 0;
-	s = heap_block_live(my_cache(), p, "malloc_usable_size");
+	s = heap_block_live(heap_my_cache(), p, "malloc_usable_size");
 	return s != NULL ? block_size(s) : 0;
 }

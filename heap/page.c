@@ -1,14 +1,18 @@
 /*
  * page.c - the region, the page heap and span records (see heap.h, "PAGE
- * HEAP"): free runs on two-level segregated lists, found with two ctz,
- * coalesced through the span map's boundary entries. Everything here runs
- * under mheap.lock except span_of() readers.
+ * HEAP" and "PUBLICATION"): free runs on two-level segregated lists, found
+ * with two ctz, coalesced through the page heap's own boundary array
+ * (ph.runmap). mheap.lock guards the lists, the free runs' records and
+ * ph.runmap; a new span is initialised and published after the lock is
+ * dropped, by the hart that took its pages, and only its publication
+ * barrier (SPAN_PUBLISH) orders that before pointers into the span.
  */
 #include <string.h>
 
 #include "barrier.h"
 #include "console.h"
 #include "heap.h"
+#include "platform.h"
 #include "spanfence.h"
 
 #define SL_BITS	 4
@@ -24,6 +28,15 @@ static struct {
 	size_t free_pages;
 	size_t free_runs;
 	size_t spans[SPAN_MANUAL + 1]; /* in-use spans by state */
+	/*
+	 * The boundary tags of the free runs, for coalescing, under
+	 * mheap.lock: runmap[i] = first page of the free run + 1 when page i
+	 * is the first or the last page of a free run, else 0. Never the
+	 * span map or a span's state: those of a span being published are
+	 * written outside the lock, so a free that read them could coalesce
+	 * with pages another hart is still publishing.
+	 */
+	uint32_t *runmap;
 } ph;
 
 static unsigned log2_floor(size_t n)
@@ -77,7 +90,11 @@ static void run_remove(struct span *s)
 	ph.free_runs--;
 }
 
-/* Make pages [page, page + n) a free run: record, boundary entries, list. */
+/*
+ * Make pages [page, page + n) a free run: record, boundary tags, list. The
+ * span map's first and last entries name the run too, for span_of() and
+ * reports (heap.h); the page heap itself never reads them back.
+ */
 static void run_make(size_t page, size_t n)
 {
 	struct span *s = &mheap.spans[page];
@@ -85,11 +102,26 @@ static void run_make(size_t page, size_t n)
 	s->base = mheap.arena + (page << PAGE_SHIFT);
 	s->npages = (uint32_t)n;
 	s->sizeclass = 0;
-	shared_store32(&s->owner, SPAN_OWNER_NONE);
+	span_set_owner(s, NULL);
 	shared_store32(&s->state, SPAN_FREE);
 	shared_store_ptr(&mheap.spanmap[page], s);
 	shared_store_ptr(&mheap.spanmap[page + n - 1], s);
+	ph.runmap[page] = ph.runmap[page + n - 1] = (uint32_t)page + 1;
 	run_insert(s);
+}
+
+/*
+ * Take free run s off its list and out of the boundary tags: from here on no
+ * free can coalesce with its pages. Its span map entries stay as they are
+ * until whoever takes the pages overwrites them (a new span publishes every
+ * page; a free run made of them writes its first and last).
+ */
+static void run_take(struct span *s)
+{
+	size_t page = page_of(s);
+
+	run_remove(s);
+	ph.runmap[page] = ph.runmap[page + s->npages - 1] = 0;
 }
 
 /* Pages to skip at the start of run s so that its address is aligned. */
@@ -159,13 +191,13 @@ static void span_init_small(struct span *s, unsigned cls)
 	for (unsigned i = 0; i < nwords; i++) {
 		s->bits[i].alloc = 0;
 		shared_store64(&s->bits[i].remote, 0);
+		s->markbits[i] = 0;
 	}
-	memset(s->markbits, 0, nwords * sizeof(uint64_t));
 }
 
 struct span *span_alloc_aligned(size_t npages, size_t align_pages,
 				enum span_state state, unsigned sizeclass,
-				uint32_t owner)
+				struct heap_cache *owner)
 {
 	struct span *r, *s;
 	size_t page, skip, tail;
@@ -178,7 +210,10 @@ struct span *span_alloc_aligned(size_t npages, size_t align_pages,
 		spin_unlock(&mheap.lock);
 		return NULL;
 	}
-	run_remove(r);
+	/* Under the lock only the page heap's own state changes: the run
+	 * leaves the lists and the boundary tags, its head and tail go back
+	 * as runs of their own, and [page, page + npages) is ours. */
+	run_take(r);
 	page = page_of(r);
 	skip = align_skip(r, align_pages);
 	tail = r->npages - skip - npages;
@@ -187,6 +222,20 @@ struct span *span_alloc_aligned(size_t npages, size_t align_pages,
 	if (tail != 0)
 		run_make(page + skip + npages, tail);
 	page += skip;
+	ph.spans[state]++;
+	spin_unlock(&mheap.lock);
+
+	/*
+	 * This is safe without the lock (as in Go's allocSpan): the record
+	 * of our first page, the bitmaps of our pages and their span map
+	 * entries are read or written by no other hart until a pointer into
+	 * the span is published - after the barrier below - or the span is
+	 * freed, which takes such a pointer. The page heap will not touch
+	 * them: it finds free runs through ph.runmap, which no longer names
+	 * these pages, and writes span map entries only for pages of free
+	 * runs. A collector that loads a stale pointer into these pages
+	 * finds NULL or the old free run: "unallocated".
+	 */
 	s = &mheap.spans[page];
 	s->base = mheap.arena + (page << PAGE_SHIFT);
 	s->npages = (uint32_t)npages;
@@ -195,28 +244,27 @@ struct span *span_alloc_aligned(size_t npages, size_t align_pages,
 	s->elemsize = 0;
 	s->nelems = 1;
 	s->divmul = 0;
-	s->alloccache = 0;
-	s->freeindex = 0;
-	s->nalloc = 0;
+	s->countdown = 0;
 	s->relist = 0;
 	s->full = 0;
-	s->bits = &mheap.bits[page * SPAN_WORDS_PER_PAGE];
-	s->cachebits = s->bits;
-	s->cachebase = s->base;
-	s->markbits = &mheap.markbits[page * SPAN_WORDS_PER_PAGE];
+	shared_store32(&s->cached, 0);
+	s->next = s->prev = NULL;
+	span_set_window(s, 0, 0);
 	s->markbits[0] = 0;
 	if (state == SPAN_SMALL)
 		span_init_small(s, sizeclass);
-	shared_store32(&s->owner, owner);
+	span_set_owner(s, state == SPAN_SMALL ? owner : NULL);
 	shared_store32(&s->state, state);
 	for (size_t i = 0; i < npages; i++)
 		shared_store_ptr(&mheap.spanmap[page + i], s);
-	ph.spans[state]++;
-	spin_unlock(&mheap.lock);
 	/*
 	 * Publish: the span map entries, state and fields above, before the
-	 * caller stores any pointer into the span. Pairs with the collector's
-	 * span_of(p) after it loads such a pointer (golang/go#35541).
+	 * caller stores any pointer into the span (a stack copy's t->defer
+	 * and t->frame, an object's address). Pairs with the collector's
+	 * span_of(p) after it loads such a pointer p: the span map load is
+	 * address-dependent on p, the state load on the span map entry.
+	 * Nothing else orders these stores (golang/go#35541): remove this and
+	 * a collector can see the new pointer and the old, free entry.
 	 */
 	publication_barrier(BARRIER_SPAN_PUBLISH);
 	return s;
@@ -225,7 +273,7 @@ struct span *span_alloc_aligned(size_t npages, size_t align_pages,
 struct span *span_alloc(size_t npages, enum span_state state,
 			unsigned sizeclass)
 {
-	return span_alloc_aligned(npages, 1, state, sizeclass, SPAN_OWNER_NONE);
+	return span_alloc_aligned(npages, 1, state, sizeclass, NULL);
 }
 
 void span_free(struct span *s)
@@ -236,28 +284,39 @@ void span_free(struct span *s)
 
 	spin_lock(&mheap.lock);
 	ph.spans[shared_load32(&s->state)]--;
-	shared_store32(&s->owner, SPAN_OWNER_NONE);
+	/*
+	 * Unpublish first, under the lock: state FREE and every span map
+	 * entry NULL (run_make below names the run's first and last pages
+	 * again). The pages can be handed out again only by a span_alloc
+	 * that takes mheap.lock after our spin_unlock, whose release
+	 * (SPIN_UNLOCK) orders these stores before the lock word's store;
+	 * that allocator publishes its own entries after its SPIN_LOCK
+	 * acquire, so ours come first in every entry's coherence order and
+	 * can never land late on top of the new span's (a lagging NULL would
+	 * unpublish the new span under its owner's feet). Done after the
+	 * pages were back on a list, they could.
+	 */
+	span_set_owner(s, NULL);
 	shared_store32(&s->state, SPAN_FREE);
 	for (size_t i = page; i < end; i++)
 		shared_store_ptr(&mheap.spanmap[i], NULL);
-	if (page > 0) {
-		struct span *l = shared_load_ptr(&mheap.spanmap[page - 1]);
+	/* Coalesce through the boundary tags only: a neighbour that is being
+	 * published (outside the lock) is no longer tagged, so it is never
+	 * merged, whatever its span map entries or state say just now. */
+	if (page > 0 && ph.runmap[page - 1] != 0) {
+		struct span *l = &mheap.spans[ph.runmap[page - 1] - 1];
 
-		if (l != NULL && shared_load32(&l->state) == SPAN_FREE) {
-			run_remove(l);
-			shared_store_ptr(&mheap.spanmap[page - 1], NULL);
-			page = page_of(l);
-			n += l->npages;
-		}
+		run_take(l);
+		shared_store_ptr(&mheap.spanmap[page - 1], NULL);
+		page = page_of(l);
+		n += l->npages;
 	}
-	if (end < mheap.npages) {
-		struct span *r = shared_load_ptr(&mheap.spanmap[end]);
+	if (end < mheap.npages && ph.runmap[end] != 0) {
+		struct span *r = &mheap.spans[end];
 
-		if (r != NULL && shared_load32(&r->state) == SPAN_FREE) {
-			run_remove(r);
-			shared_store_ptr(&mheap.spanmap[end], NULL);
-			n += r->npages;
-		}
+		run_take(r);
+		shared_store_ptr(&mheap.spanmap[end], NULL);
+		n += r->npages;
 	}
 	run_make(page, n);
 	spin_unlock(&mheap.lock);
@@ -290,10 +349,9 @@ static uintptr_t align_up(uintptr_t x, uintptr_t a)
 void heap_init(uintptr_t base, uintptr_t end)
 {
 	const size_t per_page =
-	    sizeof(void *) + sizeof(struct span) +
-	    SPAN_WORDS_PER_PAGE * (sizeof(struct span_bits) + sizeof(uint64_t));
+	    sizeof(void *) + sizeof(struct span) + sizeof(uint32_t);
 	uintptr_t meta = align_up(base, 64);
-	uintptr_t spans, bits, marks, arena;
+	uintptr_t spans, runmap, arena;
 	size_t npages;
 
 	if (mheap.npages != 0)
@@ -302,34 +360,34 @@ void heap_init(uintptr_t base, uintptr_t end)
 		panic("heap_init: region %p..%p is too small", (void *)base,
 		      (void *)end);
 	npages = (end - meta) / (PAGE_SIZE + per_page);
-	if (npages > UINT32_MAX)
-		npages = UINT32_MAX;
+	if (npages > UINT32_MAX - 1) /* runmap holds page + 1 */
+		npages = UINT32_MAX - 1;
 	for (;; npages--) {
 		spans = align_up(meta + npages * sizeof(void *), 64);
-		bits = align_up(spans + npages * sizeof(struct span), 64);
-		marks = bits +
-			npages * SPAN_WORDS_PER_PAGE * sizeof(struct span_bits);
-		arena = align_up(marks + npages * SPAN_WORDS_PER_PAGE *
-					     sizeof(uint64_t),
-				 PAGE_SIZE);
+		runmap = spans + npages * sizeof(struct span);
+		arena = align_up(runmap + npages * sizeof(uint32_t), PAGE_SIZE);
 		if (arena + (npages << PAGE_SHIFT) <= end)
 			break;
 	}
 	mheap.spanmap = (void *volatile *)meta;
 	mheap.spans = (struct span *)spans;
-	mheap.bits = (struct span_bits *)bits;
-	mheap.markbits = (uint64_t *)marks;
+	ph.runmap = (uint32_t *)runmap;
 	mheap.arena = arena;
 	mheap.npages = npages;
 	mheap.arena_size = npages << PAGE_SHIFT;
 	memset((void *)meta, 0, npages * sizeof(void *));
+	memset(ph.runmap, 0, npages * sizeof(uint32_t));
 	spin_lock(&mheap.lock);
 	run_make(0, npages);
 	spin_unlock(&mheap.lock);
 	for (unsigned i = 0; i < MAX_HARTS; i++) {
-		heap_caches[i].owner = SPAN_OWNER(i);
-		for (unsigned c = 0; c < NUM_SIZE_CLASSES; c++)
-			heap_caches[i].alloc[c] = &empty_span;
+		cache_init(&heap_caches[i], i);
 		harts[i].heap_cache = &heap_caches[i];
 	}
+#if defined(__mips__)
+	/* Every CPU that runs a hart: platform.hartids holds CPUNums. */
+	for (unsigned i = 0; i < platform.nharts && i < MAX_HARTS; i++)
+		heap_cpu_cache[platform.hartids[i] & (MIPS_MAX_CPUS - 1)] =
+		    &heap_caches[i];
+#endif
 }

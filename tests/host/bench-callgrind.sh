@@ -9,7 +9,7 @@ n=200000
 out=$(dirname "$bench")/callgrind
 mkdir -p "$out"
 export GLIBC_TUNABLES=glibc.rtld.optional_static_tls=16384
-sizes=(16 64 512 4096) # workloads 0..3 of heap_bench
+sizes=(16 64 512 4096 65536) # workloads 0..4 of heap_bench
 
 if ! command -v valgrind >/dev/null; then
 	echo "# valgrind not found: no instruction counts"

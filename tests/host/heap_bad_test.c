@@ -80,6 +80,15 @@ static void double_free_large(void)
 	check_distinct(100000);
 }
 
+static void double_free_huge(void)
+{
+	void *p = sf_malloc(1 << 20); /* too big for the large cache */
+
+	sf_free(p);
+	sf_free(announce(p));
+	check_distinct(1 << 20);
+}
+
 static void *victim;
 
 static void free_twice_on_hart1(struct hart *h, void *arg)
@@ -111,6 +120,17 @@ static void freed_then_remote_free(void)
 	sf_free(victim);
 	host_harts_start(1, free_on_hart1, NULL);
 	heap_cache_flush(); /* hart 0 finds the block already free */
+	check_distinct(64);
+}
+
+/* Freed by another hart (on hart 0's inbox), then by hart 0 itself: the
+ * local fast path frees it; hart 0 finds out when it takes its inbox. */
+static void remote_then_local_free(void)
+{
+	victim = announce(sf_malloc(64));
+	host_harts_start(1, free_on_hart1, NULL);
+	sf_free(victim);
+	heap_cache_flush();
 	check_distinct(64);
 }
 
@@ -172,8 +192,12 @@ static const struct bad_case cases[] = {
     {"double free (small)",
      double_free_small,
      {"double free (the block is already free)", "state small", "class 3"}},
-    {"double free (large)",
+    {"double free (large, cached span)",
      double_free_large,
+     {"double free (the block is already free, its span kept for reuse)",
+      "state large", "pages 13"}},
+    {"double free (large, span back in the page heap)",
+     double_free_huge,
      {"double free (its pages are free)", "state free", ""}},
     {"double free on another hart",
      double_free_remote,
@@ -181,6 +205,9 @@ static const struct bad_case cases[] = {
       "state small", ""}},
     {"free on another hart of a freed block",
      freed_then_remote_free,
+     {"double free (the block is already free)", "state small", ""}},
+    {"free by the owner of a block another hart freed",
+     remote_then_local_free,
      {"double free (the block is already free)", "state small", ""}},
     {"realloc of a freed block",
      realloc_freed,

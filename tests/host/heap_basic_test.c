@@ -54,6 +54,10 @@ static void every_class(void)
 	for (unsigned c = 1; c < NUM_SIZE_CLASSES; c++) {
 		const struct size_class *k = &size_classes[c];
 		unsigned n = 2 * k->nelems + 3; /* three spans' worth */
+
+		/* what the fast paths assume (heap.h, "SIZE CLASSES") */
+		CHECK(k->divmul < (1u << 31));
+		CHECK(k->nelems <= SPAN_BITMAP_WORDS * 64);
 		size_t sizes[2] = {k->size, size_classes[c - 1].size + 1};
 		void **v = calloc(n, sizeof(void *));
 

@@ -199,6 +199,7 @@ static const struct workload workloads[] = {
     {"malloc+free 64 B", run_pairs, 64},
     {"malloc+free 512 B", run_pairs, 512},
     {"malloc+free 4 KiB", run_pairs, 4096},
+    {"malloc+free 64 KiB", run_pairs, 65536},
     {"batch 1000 x 16..512 B", run_batch, 0},
     {"working set 8192 x 16 B..8 KiB", run_working_set, 0},
     {"2 harts, producer/consumer", run_xthread, 0},

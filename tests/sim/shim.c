@@ -10,12 +10,10 @@
 
 struct hart harts[MAX_HARTS];
 unsigned hart_count = MAX_HARTS;
-static __thread struct hart *current;
-
-struct hart *this_hart(void)
-{
-	return current;
-}
+/* this_hart() is the host port's inline (arch/host/include/asm/hart.h):
+ * it reads this thread-local, which the port's platform.c would define. */
+__thread struct hart *host_this_hart;
+#define current host_this_hart
 
 void shim_become_hart(unsigned index)
 {

@@ -1,11 +1,10 @@
 /*
  * shim.h - what the simulator's host tests need from a port, without one:
- * harts[] and this_hart() for POSIX threads, and TAP/PASS/FAIL reporting.
- *
- * The host port's own platform file (arch/host/, another engineer's) may
- * provide harts[] and this_hart() later; these tests keep their own tiny
- * shim (tests/sim/shim.c) so that they depend only on sim/storebuf.c and
- * lib/barrier.c.
+ * harts[] and the thread-local behind the host port's inline this_hart()
+ * (arch/host/include/asm/hart.h) for POSIX threads, and TAP/PASS/FAIL
+ * reporting. The host port's platform file (arch/host/platform.c) defines
+ * the same, with a heap; these tests keep their own tiny shim so that they
+ * depend only on sim/storebuf.c and lib/barrier.c.
  *
  * Reporting: sim_check() prints "ok N - name" or "not ok N - name" (TAP) and
  * appends "PASS sim: name" or "FAIL sim: name" to $RESULTS (default
