@@ -4,6 +4,8 @@
  */
 #include "hart.h"
 
+#include <stddef.h>
+
 #include "platform.h"
 #include "sbi.h"
 
@@ -17,6 +19,14 @@ extern void secondary_entry(void);
 char *const boot_stack_top = hart_stacks[0] + HART_STACK_SIZE;
 unsigned long riscv_boot_hartid;
 void *riscv_boot_fdt;
+
+/* entry.S: set by the first hart in _start; in .data, as .bss is cleared
+ * after the claim. */
+uint32_t boot_claimed __attribute__((section(".data")));
+/* entry.S: how a hart finds its record by hartid. */
+const unsigned long hart_record_size = sizeof(struct hart);
+const unsigned long hart_hartid_offset = offsetof(struct hart, hartid);
+const unsigned long hart_records = MAX_HARTS;
 
 void platform_set_this_hart(struct hart *h)
 {
