@@ -351,6 +351,12 @@ static struct span *block_check(const void *p, const char *op, unsigned *idxp)
 			heap_report(op, p, NULL, "not a heap pointer");
 		return NULL;
 	}
+	if (s->collected) {
+		heap_report(op, p, s,
+			    "object of the collected heap (gc_alloc): only the "
+			    "collector frees it");
+		return NULL;
+	}
 	switch (shared_load32(&s->state)) {
 	case SPAN_SMALL:
 		if (span_slot(s, p, idxp))

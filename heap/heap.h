@@ -315,6 +315,8 @@ struct span {
 	uint32_t relist;	     /* a free that brings nalloc to this value
 					takes the slow path (list change) */
 	uint8_t full;		     /* on a full list */
+	uint8_t collected;	     /* gc/'s span (objects of gc_alloc, which
+					free/realloc refuse); 0 from span_alloc */
 	volatile uint32_t cached;    /* LARGE: freed, kept by a hart's large
 					cache (shared_load32/store32) */
 	struct span *next, *prev;    /* page-heap, cache or central list */

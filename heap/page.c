@@ -247,6 +247,7 @@ struct span *span_alloc_aligned(size_t npages, size_t align_pages,
 	s->countdown = 0;
 	s->relist = 0;
 	s->full = 0;
+	s->collected = 0;
 	shared_store32(&s->cached, 0);
 	s->next = s->prev = NULL;
 	span_set_window(s, 0, 0);

@@ -65,7 +65,35 @@
 	X(TASK_DONE,                                                           \
 	  "scheduler: an exited task's work and the end of its C stack's "     \
 	  "use, before its done flag",                                         \
-	  "task_join: the done flag, then the result and freeing the task")
+	  "task_join: the done flag, then the result and freeing the task")  \
+	X(GC_HANDSHAKE,                                                        \
+	  "gc driver: phase, barrier flag and allocation gate, before the "    \
+	  "new handshake word (epoch and kind)",                               \
+	  "mutator hart (gc_poll): the word, then the phase and flags")        \
+	X(GC_ACK,                                                              \
+	  "mutator hart: its flushed barrier buffer, self-scan and cache, "    \
+	  "before its handshake ack (or its inactive flag)",                   \
+	  "gc driver: every ack, then the harts' buffers, caches, counters")   \
+	X(GC_WORLD,                                                            \
+	  "gc driver: the sweep flip, emptied hart caches and new phase, "     \
+	  "before releasing a stopped world",                                  \
+	  "stopped hart: the release epoch, then its cache and the phase")     \
+	X(GC_ENTER,                                                            \
+	  "full: entering mutator's active flag vs the driver's new epoch "    \
+	  "(Dekker: one side sees the other)",                                 \
+	  "the other side's full barrier, then the flag or the epoch")         \
+	X(GC_ALLOC_BLACK,                                                      \
+	  "allocation while marking: a window's pre-set mark bits, before "    \
+	  "any object of the window is handed out",                            \
+	  "collector: a pointer to the object, then (dependent) its mark bit") \
+	X(GC_SWEEP_DONE,                                                       \
+	  "sweeper: a span's cleared mark bits and freed slots, before the "   \
+	  "unswept-span count drops",                                          \
+	  "gc driver: the count at 0, then marking the next cycle")            \
+	X(GC_RECORD_RECHECK,                                                   \
+	  "collector (load-load): the span lookup of a task record's stack "  \
+	  "pointer, before reloading the field and the stack bounds",          \
+	  "the task's SPAN_PUBLISH and stack-copy stores (seed check)")
 
 enum barrier_name {
 #define BARRIER_ENUM(name, orders, pairs) BARRIER_##name,

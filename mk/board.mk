@@ -34,7 +34,7 @@ LDFLAGS := -nostdlib -nostartfiles -static -Wl,--gc-sections \
 LIBS := -Wl,--start-group $(NEWLIB_DIR)/lib/libc.a $(NEWLIB_DIR)/lib/libm.a \
 	$(shell $(CC) $(ARCH_CFLAGS) -print-libgcc-file-name) -Wl,--end-group
 
-RUNTIME_DIRS := boot lib heap sim task
+RUNTIME_DIRS := boot lib heap sim task gc
 RUNTIME_SRCS := $(wildcard $(addsuffix /*.c,$(RUNTIME_DIRS))) \
 	$(wildcard arch/$(ARCH)/*.c arch/$(ARCH)/*.S) boards/$(BOARD).c
 RUNTIME_OBJS := $(patsubst %,$(O)/%.o,$(basename $(RUNTIME_SRCS)))

@@ -10,11 +10,13 @@ rm -rf build/results
 mkdir -p build/results
 export RESULTS=build/results/guest.result
 
-# The boots of tests/guest.list for board $1: program expect timeout harts.
+# The boots of tests/guest.list for board $1: program expect timeout harts;
+# with $2 = sim, only the lines not marked nosim.
 guest_list() {
-	awk -v b="$1" -v h="${HARTS:-}" '
+	awk -v b="$1" -v h="${HARTS:-}" -v sim="${2:-}" '
 		/^[ \t]*(#|$)/ { next }
 		h != "" && $4 != 2 { next }
+		sim != "" && $6 == "nosim" { next }
 		$5 == "all" || index("," $5 ",", "," b ",") {
 			print $1, $2, $3, (h != "" ? h : $4)
 		}' tests/guest.list
@@ -28,6 +30,8 @@ for target in "$@"; do
 		fi
 		echo "== host: tasks and stacks"
 		make -s -f mk/task.mk task-host-test
+		echo "== host: the collector"
+		make -s -f mk/gc.mk gc-host-test
 		echo "== host: store-buffer simulator"
 		RESULTS=build/results/sim.result make -s -f mk/sim.mk sim-host-test || true
 		echo "== model: span publication (spin)"
@@ -54,7 +58,7 @@ for target in "$@"; do
 	else
 		while read -r program expect limit harts; do
 			env "${sim[@]}" tests/run-guest.sh "$target" "$program" "$expect" "$limit" "$harts"
-		done < <(guest_list "$target")
+		done < <(guest_list "$target" sim)
 	fi
 	echo "== $target: the harness catches failures"
 	tests/harness-test.sh "$target"

@@ -1,0 +1,405 @@
+/*
+ * alloc.c - typed allocation from collected spans (gc.h, "OBJECT MODEL",
+ * "ALLOCATION"): per-hart span caches, the allocCache window, new spans,
+ * large objects, allocate-black while marking.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "gc.h"
+
+struct gc_hart gc_harts[MAX_HARTS];
+struct span gc_empty_span;	     /* alloccache 0: forces a refill */
+volatile uint32_t gc_alloc_gate;     /* nonzero: take the slow path */
+
+size_t gc_span_objsize(const struct span *s)
+{
+	return s->sizeclass ? s->elemsize : (size_t)s->npages << PAGE_SHIFT;
+}
+
+static uint64_t word_mask(const struct span *s, unsigned w)
+{
+	unsigned left = s->nelems - w * 64;
+
+	return left >= 64 ? ~0ull : (1ull << left) - 1;
+}
+
+/* Load the window from the first word at or after w with a free slot. A
+ * cached span is never swept, so slots before the window stay allocated:
+ * no wrap-around. */
+static bool window_load(struct span *s, unsigned w)
+{
+	unsigned nwords = (s->nelems + 63) / 64;
+
+	for (; w < nwords; w++) {
+		uint64_t free = ~s->bits[w].alloc & word_mask(s, w);
+
+		if (free != 0) {
+			span_set_window(s, w, free);
+			return true;
+		}
+	}
+	s->alloccache = 0;
+	s->freeindex = nwords * 64;
+	return false;
+}
+
+/* Zero size bytes (a multiple of 8) at p: small ones inline, as constant
+ * stores, without a call. */
+static inline __attribute__((always_inline)) void zero(void *p, size_t size)
+{
+	switch ((size + 7) / 8) {
+	case 2:
+		__builtin_memset(p, 0, 16);
+		return;
+	case 3:
+		__builtin_memset(p, 0, 24);
+		return;
+	case 4:
+		__builtin_memset(p, 0, 32);
+		return;
+	case 5:
+		__builtin_memset(p, 0, 40);
+		return;
+	case 6:
+		__builtin_memset(p, 0, 48);
+		return;
+	case 8:
+		__builtin_memset(p, 0, 64);
+		return;
+	default:
+		memset(p, 0, (size + 7) & ~(size_t)7);
+	}
+}
+
+/* Zero the object, write its header; the pointer the caller gets. */
+static inline __attribute__((always_inline)) void *
+object_init(void *slot, const struct gc_type *t, size_t n, size_t size)
+{
+	if (t->ptrmap == NULL) {
+		zero(slot, size);
+		return slot;
+	}
+	struct gc_hdr *h = slot;
+	h->type = t;
+	h->n = n;
+	zero((char *)slot + GC_HDR, size - GC_HDR);
+	return (char *)slot + GC_HDR;
+}
+
+/*
+ * Allocate-black, a window at a time: while marking, before a window of
+ * this hart's span hands out its first object in the cycle, the mark bits
+ * of all its free slots are set (one CAS per bitmap word), so everything
+ * allocated from it is black and never scanned this cycle. Slots left
+ * unallocated at the flip are just marked free slots: the sweep keeps
+ * alloc & mark. The window's bytes count as marked.
+ */
+static void window_black(struct gc_hart *gh, unsigned sc, struct span *s)
+{
+	uint32_t epoch = (uint32_t)shared_load64(&gc.cycle) + 1;
+	unsigned w = s->sizeclass ? s->freeindex / 64 : 0;
+	uint64_t bits = s->sizeclass ? s->alloccache : 1;
+
+	if (gh->winmark[sc] == epoch && gh->winspan[sc] == s &&
+	    gh->winword[sc] == w)
+		return;
+	gh->winmark[sc] = epoch;
+	gh->winspan[sc] = s;
+	gh->winword[sc] = w;
+	if (bits == 0)
+		return;
+	volatile uint64_t *mw = (volatile uint64_t *)&s->markbits[w];
+	uint64_t old;
+	do
+		old = shared_load64(mw);
+	while ((old | bits) != old && !atomic_cas64(mw, old, old | bits));
+	gh->marked += popcount64(bits & ~old) * (uint64_t)gc_span_objsize(s);
+	/* Orders the mark bits before any object of the window is handed
+	 * out, hence before any pointer to one is stored; pairs with the
+	 * collector's load of such a pointer then (dependent) of the mark
+	 * word: it finds the object black and never reads it. */
+	publication_barrier(BARRIER_GC_ALLOC_BLACK);
+}
+
+/* Make a new span the collector's: the collected and noscan flags tell
+ * it apart (gc_kind). Ordered before any pointer into the span is seen by
+ * the collector by the marking handshake (the span exists before marking
+ * starts) or by GC_ALLOC_BLACK (it is made while marking). */
+static void span_adopt(struct span *s, bool noscan)
+{
+	for (unsigned w = 0; w < SPAN_BITMAP_WORDS; w++) {
+		s->bits[w].alloc = 0;
+		shared_store64((volatile uint64_t *)&s->markbits[w], 0);
+	}
+	s->noscan = noscan;
+	s->alloccache = 0;
+	s->freeindex = 0;
+	s->full = 0;
+	s->next = s->prev = NULL;
+	shared_store32(&s->sweepgen, shared_load32(&gc.sweepgen));
+	s->collected = 1; /* and free() refuses its objects (heap/cache.c) */
+	atomic_fetch_add64(&gc.nspans, 1);
+	atomic_fetch_add64(&gc.heap_inuse, (uint64_t)s->npages << PAGE_SHIFT);
+}
+
+void gc_span_free(struct span *s)
+{
+	s->collected = 0;
+	shared_store32(&s->sweepgen, 0);
+	atomic_fetch_add64(&gc.nspans, (uint64_t)-1);
+	atomic_fetch_add64(&gc.heap_inuse,
+			   -((uint64_t)s->npages << PAGE_SHIFT));
+	span_free(s);
+}
+
+static struct span *span_new(unsigned cls, bool noscan)
+{
+	struct span *s = span_alloc_aligned(size_classes[cls].npages, 1,
+					    SPAN_SMALL, cls, NULL);
+
+	if (s == NULL && cache_trim(this_hart()->heap_cache))
+		s = span_alloc_aligned(size_classes[cls].npages, 1, SPAN_SMALL,
+				       cls, NULL);
+	if (s != NULL)
+		span_adopt(s, noscan);
+	return s;
+}
+
+/* Give the hart's cached span of class sc back to central. */
+static void cache_release(struct gc_hart *gh, unsigned sc)
+{
+	struct span *s = gh->alloc[sc];
+	uint64_t unused;
+
+	if (s == &gc_empty_span)
+		return;
+	gh->alloc[sc] = &gc_empty_span;
+	unused = popcount64(s->alloccache) * (uint64_t)s->elemsize;
+	s->alloccache = 0;
+	if (unused)
+		atomic_fetch_add64(&gc.heap_live, -unused);
+	gc_central_put(s, false);
+}
+
+void gc_cache_release_all(struct gc_hart *gh)
+{
+	for (unsigned sc = 0; sc < GC_NSPANCLASS; sc++)
+		cache_release(gh, sc);
+}
+
+void gc_alloc_init(void)
+{
+	for (unsigned i = 0; i < MAX_HARTS; i++)
+		for (unsigned sc = 0; sc < GC_NSPANCLASS; sc++)
+			gc_harts[i].alloc[sc] = &gc_empty_span;
+}
+
+/*
+ * A span of class sc with a loaded window, or NULL (out of memory). The
+ * exhausted span goes back first, so that whatever the pacer does (a
+ * handshake, even a whole cycle on this hart) finds the cache consistent.
+ */
+static struct span *refill(struct gc_hart *gh, unsigned sc, size_t size)
+{
+	struct span *s = gh->alloc[sc];
+
+	if (s != &gc_empty_span) {
+		if (window_load(s, s->freeindex / 64 + 1))
+			goto loaded;
+		gh->alloc[sc] = &gc_empty_span;
+		gc_central_put(s, true);
+	}
+	if (!gc_pacer_alloc(gh, size_classes[sc / 2].npages * PAGE_SIZE))
+		return NULL; /* the limit */
+	for (int tries = 0;;) {
+		s = gc_central_take(sc);
+		if (s == NULL)
+			s = span_new(sc / 2, sc & 1);
+		if (s == NULL) {
+			if (++tries == 3)
+				return NULL;
+			/* Out of pages: a full collection, then again. */
+			gc_wait_cycle(shared_load64(&gc.cycle) + 1, true);
+			continue;
+		}
+		if (shared_load32(&s->sweepgen) != shared_load32(&gc.sweepgen))
+			panic("gc: allocating from unswept span %p (sweepgen "
+			      "%u, heap %u)",
+			      (void *)s->base, shared_load32(&s->sweepgen),
+			      shared_load32(&gc.sweepgen));
+		if (window_load(s, 0))
+			break;
+		gc_central_put(s, true); /* released full at a flip */
+	}
+	gh->alloc[sc] = s;
+loaded:;
+	uint64_t bytes = popcount64(s->alloccache) * (uint64_t)s->elemsize;
+	atomic_fetch_add64(&gc.heap_live, bytes);
+	gc_stat_add(&gh->allocated, bytes);
+	(void)size;
+	return s;
+}
+
+static GC_SLOW void *alloc_large(struct gc_hart *gh, const struct gc_type *t,
+				 size_t n, size_t size)
+{
+	size_t npages = (size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	bool noscan = t->ptrmap == NULL;
+	struct span *s = NULL;
+
+	if (!gc_pacer_alloc(gh, npages << PAGE_SHIFT)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	for (int tries = 0; s == NULL; tries++) {
+		s = span_alloc_aligned(npages, 1, SPAN_LARGE, 0, NULL);
+		if (s == NULL && cache_trim(this_hart()->heap_cache))
+			continue;
+		if (s == NULL) {
+			if (tries == 2) {
+				errno = ENOMEM;
+				return NULL;
+			}
+			gc_wait_cycle(shared_load64(&gc.cycle) + 1, true);
+		}
+	}
+	span_adopt(s, noscan);
+	s->bits[0].alloc = 1;
+	atomic_fetch_add64(&gc.heap_live, (uint64_t)npages << PAGE_SHIFT);
+	gc_stat_add(&gh->allocated, (uint64_t)npages << PAGE_SHIFT);
+	if (shared_load32(&gc_barrier_on)) {
+		/* One object: its mark bit, before the pointer is returned. */
+		shared_store64((volatile uint64_t *)&s->markbits[0], 1);
+		gh->marked += (uint64_t)npages << PAGE_SHIFT;
+		publication_barrier(BARRIER_GC_ALLOC_BLACK);
+	}
+	void *p = object_init((void *)s->base, t, n, size);
+	/* Filed swept: the collector finds it there after the next flip. */
+	gc_central_put(s, false);
+	return p;
+}
+
+static GC_SLOW void *alloc_slow(const struct gc_type *t, size_t n,
+				size_t size)
+{
+	struct gc_hart *gh = gc_me();
+
+	gc_poll();
+	if (size > SMALL_MAX)
+		return alloc_large(gh, t, n, size);
+	unsigned sc = size_class(size) * 2 + (t->ptrmap == NULL);
+	struct span *s = gh->alloc[sc];
+	if (s->alloccache == 0) {
+		s = refill(gh, sc, size);
+		if (s == NULL) {
+			errno = ENOMEM;
+			return NULL;
+		}
+	}
+	if (shared_load32(&gc_barrier_on))
+		window_black(gh, sc, s);
+	return object_init(span_take(s), t, n, size);
+}
+
+static GC_SLOW void bad_type(const struct gc_type *t)
+{
+	panic("gc_alloc: %p is not a gc_type (use GC_TYPE; size a multiple "
+	      "of 8)",
+	      (const void *)t);
+}
+
+/* The fast path: no lock, no atomic, one predictable branch on the gate
+ * (nonzero while marking or while a handshake is pending). */
+static inline __attribute__((always_inline)) void *
+alloc_fast(const struct gc_type *t, size_t n, size_t size)
+{
+	if (likely(size <= 1024 && shared_load32(&gc_alloc_gate) == 0)) {
+		struct gc_hart *gh = gc_me();
+		unsigned sc = size_to_class8[(size + 7) >> 3] * 2 +
+			      (t->ptrmap == NULL);
+		struct span *s = gh->alloc[sc];
+
+		if (likely(s->alloccache != 0))
+			return object_init(span_take(s), t, n, size);
+	}
+	return alloc_slow(t, n, size);
+}
+
+void *gc_alloc_array(const struct gc_type *t, size_t n)
+{
+	size_t size;
+
+	if (unlikely(t == NULL || t->magic != GC_TYPE_MAGIC ||
+		     (t->size & 7) != 0))
+		bad_type(t);
+	if (unlikely(__builtin_mul_overflow(n, (size_t)t->size, &size) ||
+		     size > mheap.arena_size)) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (t->ptrmap != NULL)
+		size += GC_HDR;
+	else if (size == 0)
+		size = 8;
+	return alloc_fast(t, n, size);
+}
+
+void *gc_alloc(const struct gc_type *t)
+{
+	if (unlikely(t == NULL || t->magic != GC_TYPE_MAGIC ||
+		     (t->size & 7) != 0))
+		bad_type(t);
+	size_t size = t->size;
+	if (t->ptrmap != NULL)
+		size += GC_HDR;
+	else if (size == 0)
+		size = 8;
+	return alloc_fast(t, 1, size);
+}
+
+const struct gc_type *gc_type_of(const void *p, size_t *n)
+{
+	struct span *s = span_of(p);
+
+	if (n)
+		*n = 0;
+	if (s == NULL || gc_kind(s) != GC_KIND_SCAN)
+		return NULL;
+	uintptr_t base = s->base;
+	if (s->sizeclass) {
+		unsigned idx;
+		span_slot(s, p, &idx);
+		base += (uintptr_t)idx * s->elemsize;
+	}
+	const struct gc_hdr *h = (const struct gc_hdr *)base;
+	if (n)
+		*n = (size_t)h->n;
+	return h->type;
+}
+
+bool gc_test_allocated(const void *p)
+{
+	uint32_t me = this_hart()->index + 1;
+	struct span *s;
+	uintptr_t obj;
+	unsigned idx;
+	bool r = false;
+
+	/* Hold the driver (no cycle starts) and wait out the sweepers: the
+	 * alloc bits are then stable while no mutator allocates. */
+	while (!gc_driver_acquire(me))
+		gc_relax();
+	while (shared_load64(&gc.nunswept) != 0)
+		if (!gc_sweep_one())
+			gc_relax();
+	/* Orders our read of the bits after the sweepers'; pairs with
+	 * GC_SWEEP_DONE before their nunswept decrements. */
+	acquire_barrier(BARRIER_GC_SWEEP_DONE);
+	s = span_of(p);
+	if (s != NULL && gc_kind(s) != GC_KIND_NONE &&
+	    gc_object_of(s, p, &obj, &idx))
+		r = (s->bits[idx / 64].alloc >> (idx % 64)) & 1;
+	gc_driver_release();
+	return r;
+}

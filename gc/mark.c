@@ -1,0 +1,229 @@
+/*
+ * mark.c - shading, scanning objects, draining work, assists and the heap
+ * walk (gc.h, "MARKING", "FAULT TOLERANCE").
+ *
+ * Shading p: find its span (checked: a pointer to unallocated memory is
+ * fatal), skip malloc and stack spans, find the object (interior pointers
+ * are fine), set its mark bit with a CAS, and if it was white and is
+ * scannable queue it: on the marker's local stack (the driver), else on
+ * the calling hart's buffer (barriers, self-scans, assists).
+ */
+#include "gc.h"
+
+bool gc_is_marked(struct span *s, unsigned idx)
+{
+	volatile uint64_t *w = (volatile uint64_t *)&s->markbits[idx / 64];
+
+	return (shared_load64(w) >> (idx % 64)) & 1;
+}
+
+/* The object p points into: its start in *obj and slot in *idx; false if
+ * p is past the last slot of a small span (reported by the caller). */
+bool gc_object_of(struct span *s, const void *p, uintptr_t *obj,
+		  unsigned *idx)
+{
+	if (s->sizeclass == 0) {
+		*idx = 0;
+		*obj = s->base;
+		return true;
+	}
+	span_slot(s, p, idx);
+	*obj = s->base + (uintptr_t)*idx * s->elemsize;
+	return *idx < s->nelems;
+}
+
+/* Off the fast path: a pointer into free pages, or past a span's last
+ * object (fatal, gc_bad_pointer). */
+static GC_SLOW void shade_bad(void *p, struct span *s,
+			      const struct gc_where *w)
+{
+	gc_bad_pointer(p, s, w);
+}
+
+/*
+ * Shade p (a value loaded from a slot): the pointer check, then the mark
+ * bit, then onto m's stack (or, m NULL, this hart's buffer) if it was
+ * white and has pointers. Inline: this is the collector's inner loop.
+ */
+static inline __attribute__((always_inline)) void
+shade(void *p, const struct gc_where *w, struct gc_marker *m)
+{
+	uintptr_t off = (uintptr_t)p - mheap.arena;
+
+	if (off >= mheap.arena_size)
+		return; /* not a heap pointer: a global, a C object */
+	struct span *s = shared_load_ptr(&mheap.spanmap[off >> PAGE_SHIFT]);
+	if (unlikely(s == NULL)) {
+		shade_bad(p, s, w);
+		return;
+	}
+	uint32_t st = shared_load32(&s->state);
+	if (unlikely(st != SPAN_SMALL && st != SPAN_LARGE)) {
+		if (st != SPAN_MANUAL) /* a task stack is fine */
+			shade_bad(p, s, w);
+		return;
+	}
+	if (!s->collected)
+		return; /* malloc memory: never collected */
+	unsigned idx = 0;
+	uintptr_t obj = s->base;
+	uint64_t size;
+	if (s->sizeclass != 0) {
+		span_slot(s, p, &idx);
+		if (unlikely(idx >= s->nelems)) {
+			shade_bad(p, s, w);
+			return;
+		}
+		size = s->elemsize;
+		obj += (uintptr_t)idx * size;
+	} else {
+		size = (uint64_t)s->npages << PAGE_SHIFT;
+	}
+	volatile uint64_t *mw = (volatile uint64_t *)&s->markbits[idx / 64];
+	uint64_t bit = 1ull << (idx % 64), old;
+	do {
+		old = shared_load64(mw);
+		if (old & bit)
+			return; /* grey or black already */
+	} while (!atomic_cas64(mw, old, old | bit));
+	if (m != NULL) {
+		m->marked += size;
+		if (!s->noscan) {
+			if (likely(m->n < m->cap))
+				m->stack[m->n++] = (void *)obj;
+			else
+				gc_marker_push(m, (void *)obj);
+		}
+	} else {
+		struct gc_hart *gh = gc_me();
+		gh->marked += size;
+		if (!s->noscan)
+			gc_hart_push(gh, (void *)obj);
+	}
+}
+
+void gc_shade(void *p, const struct gc_where *w, struct gc_marker *m)
+{
+	shade(p, w, m);
+}
+
+/* Report a scannable object whose header is not one gc_alloc wrote. */
+static void bad_header(void *obj, struct span *s, const struct gc_hdr *h)
+{
+	kprintf("runtime: object %p in span %p (elemsize %zu) has a corrupt "
+		"header: type %p n %lu\n",
+		obj, (void *)s->base, gc_span_objsize(s),
+		(const void *)h->type, (unsigned long)h->n);
+	panic("gc: corrupt object header");
+}
+
+/* Shade every pointer word of a scannable object; returns bytes scanned. */
+uint64_t gc_scan_object(void *obj, struct span *s, struct gc_marker *m)
+{
+	const struct gc_hdr *h = obj;
+	const struct gc_type *t = h->type;
+	uint64_t n = h->n;
+	size_t objsize = gc_span_objsize(s);
+
+	if (t == NULL || t->magic != GC_TYPE_MAGIC || t->ptrmap == NULL ||
+	    t->size == 0 || n > (objsize - GC_HDR) / t->size)
+		bad_header(obj, s, h);
+	char *payload = (char *)obj + GC_HDR;
+	unsigned words = t->size / 8;
+	struct gc_where w = {.what = "object", .base = obj, .name = t->name};
+	for (uint64_t i = 0; i < n; i++) {
+		char *elem = payload + i * t->size;
+		for (unsigned wi = 0; wi * 64 < words; wi++) {
+			uint64_t mask = t->ptrmap[wi];
+			unsigned left = words - wi * 64;
+			if (left < 64)
+				mask &= (1ull << left) - 1;
+			for (; mask; mask &= mask - 1) {
+				unsigned k = wi * 64 + bit_index(mask & -mask);
+				void *p = shared_load_ptr(
+				    (void *const volatile *)(elem + k * 8));
+				if (p == NULL)
+					continue;
+				w.off = GC_HDR + i * t->size + k * 8;
+				shade(p, &w, m);
+			}
+		}
+	}
+	uint64_t bytes = GC_HDR + n * t->size;
+	if (m != NULL)
+		m->scanned += bytes;
+	return bytes;
+}
+
+/*
+ * Scan from the marker's stack and the pool until both are empty (true)
+ * or budget bytes were scanned (false; also when the collector lost the
+ * driver). The driver keeps the pool fed for assists.
+ */
+bool gc_mark_drain(struct gc_marker *m, uint64_t budget)
+{
+	uint64_t start = m->scanned;
+	unsigned k = 0;
+
+	for (;;) {
+		if (m->n == 0 && !gc_marker_refill(m))
+			return true;
+		void *obj = m->stack[--m->n];
+		gc_scan_object(obj, span_of(obj), m);
+		if ((++k & 63) == 0) {
+			if (gc_step(true))
+				return false;
+			if (m->n > 2 * GC_WBUF_CAP && gc_pool_empty())
+				gc_marker_donate(m);
+		}
+		if (m->scanned - start >= budget)
+			return false;
+	}
+}
+
+/* A mutator's assist: scan buffers from the pool (children go to the
+ * hart's own buffer) until bytes are scanned or the pool is empty. */
+uint64_t gc_assist_work(uint64_t bytes)
+{
+	struct gc_hart *gh = gc_me();
+	uint64_t done = 0, t0 = gc_now_ns();
+	struct gc_wbuf *b;
+
+	while (done < bytes && (b = gc_wbuf_take_full()) != NULL) {
+		for (uint32_t i = 0; i < b->n; i++)
+			done += gc_scan_object(b->obj[i], span_of(b->obj[i]),
+					       NULL);
+		gc_wbuf_put_free(b);
+	}
+	gc_stat_add(&gh->assist_bytes, done);
+	gc_stat_add(&gh->assist_ns, gc_now_ns() - t0);
+	return done;
+}
+
+/*
+ * The heap walk (a takeover, with the world stopped): rescan every marked
+ * object, because the collector that stopped responding may have held
+ * grey objects (marked, not scanned) that no one else can reach. Every
+ * hart acknowledged the stop (GC_ACK), so the objects' contents, their
+ * mark bits and the spans are all visible here.
+ */
+void gc_heap_walk(struct gc_marker *m)
+{
+	for (size_t pg = 0; pg < mheap.npages; pg++) {
+		struct span *s = shared_load_ptr(&mheap.spanmap[pg]);
+		if (s != &mheap.spans[pg] || gc_kind(s) != GC_KIND_SCAN)
+			continue; /* not the first page of a scannable span */
+		unsigned nelems = s->sizeclass ? s->nelems : 1;
+		for (unsigned w = 0; w * 64 < nelems; w++) {
+			volatile uint64_t *mw =
+			    (volatile uint64_t *)&s->markbits[w];
+			uint64_t bits = shared_load64(mw) & s->bits[w].alloc;
+			for (; bits; bits &= bits - 1) {
+				unsigned idx = w * 64 + bit_index(bits & -bits);
+				gc_scan_object((void *)(s->base + (uintptr_t)idx *
+								    s->elemsize),
+					       s, m);
+			}
+		}
+	}
+}
