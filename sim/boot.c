@@ -26,8 +26,9 @@ void sim_boot(void)
 		from = "counters";
 	}
 	sim_seed(seed);
+	sim_fences(SIM_FENCES_EXACT);
 	kprintf("# sim: store-buffer simulation, seed 0x%lx (%s), depth %u, "
-		"drain 1/%u per access\n",
+		"drain 1/%u per access, exact fences\n",
 		(unsigned long)seed, from, (unsigned)SIM_DEFAULT_DEPTH,
 		(unsigned)SIM_DEFAULT_DRAIN_ONE_IN);
 }

@@ -44,12 +44,27 @@ uint64_t sim_image_seed(void);
 /*
  * For the boot path of a simulation build (boot_main, once, before other
  * harts make simulated accesses): seed from the image if patched, else from
- * the cycle and time counters; print "# sim: seed 0x... (image|counters),
- * depth N, drain 1/N per access" so a failing run can be replayed with
+ * the cycle and time counters; set SIM_FENCES_EXACT (below); print "# sim:
+ * store-buffer simulation, seed 0x... (image|counters), depth N, drain 1/N
+ * per access, exact fences" so a failing run can be replayed with
  * sim/set-seed.sh. In sim/boot.c (uses kprintf; the host tests do not link
  * it).
  */
 void sim_boot(void);
+
+/*
+ * How storebuf_drain(b) - what publication_barrier, release_barrier and
+ * full_barrier call - treats a barrier:
+ *   SIM_FENCES_DRAIN  drain the buffer (the default; the host unit tests):
+ *                     stronger than a publication or release barrier.
+ *   SIM_FENCES_EXACT  by name: a barrier used only as a publication or
+ *                     release barrier (the list in storebuf.c) acts as
+ *                     storebuf_order(b), i.e. as fence w,w / fence rw,w do;
+ *                     any other name drains. sim_boot() sets this mode for
+ *                     every guest simulation boot.
+ */
+enum sim_fences { SIM_FENCES_DRAIN, SIM_FENCES_EXACT };
+void sim_fences(enum sim_fences mode);
 
 /*
  * depth: entries per hart buffer (1..SIM_MAX_DEPTH; a store into a full
@@ -68,6 +83,14 @@ void sim_configure(unsigned depth, unsigned drain_one_in);
  * see the top of sim/storebuf.c.
  */
 void storebuf_order(enum barrier_name b);
+
+/*
+ * storebuf_order() without a name, for test plumbing that must not be
+ * removed by a barrier mutant (a test's own ring or flag between harts,
+ * stored with shared_store*): call it next to the arch_*_barrier() it
+ * stands for. Counted in no barrier's statistics.
+ */
+void storebuf_fence(void);
 
 /* Drain the calling hart's buffer completely (for code that parks a hart). */
 void storebuf_drain_all(void);

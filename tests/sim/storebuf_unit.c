@@ -120,6 +120,50 @@ static void rmw_drains_only_its_address(void)
 		  NULL);
 }
 
+static void rmw_after_a_fence_waits_for_older_stores(void)
+{
+	reset(32, 0);
+	shared_store64(&w[8], 1);
+	storebuf_order(BARRIER_SPAN_PUBLISH); /* fence w,w */
+	shared_store64(&w[9], 2);
+	/* The RMW's store is ordered after w[8] (older epoch), not after
+	 * w[9] (its own epoch). */
+	atomic_fetch_add32(&h32[8], 1);
+	int ok = arch_load64(&w[8]) == 1 && arch_load32(&h32[8]) == 1 &&
+		 arch_load64(&w[9]) == 0 && storebuf_pending() == 1;
+	sim_check(ok,
+		  "an atomic RMW after a fence: the stores before the fence "
+		  "reach memory first",
+		  NULL);
+}
+
+static void exact_fences_order_by_name(void)
+{
+	reset(32, 0);
+	sim_fences(SIM_FENCES_EXACT);
+	shared_store64(&w[10], 1);
+	release_barrier(BARRIER_TASK_PARK); /* a release name: orders */
+	shared_store64(&w[11], 2);
+	int ok = storebuf_pending() == 2 && arch_load64(&w[10]) == 0;
+	/* Every drain order now lands w[10] before w[11]. */
+	while (storebuf_pending() > 0 && ok) {
+		shared_load64(&w[12]); /* a random drain step, 1 in 1 */
+		sim_configure(32, 1);
+		ok = !(arch_load64(&w[11]) == 2 && arch_load64(&w[10]) == 0);
+	}
+	/* A name that is not a publication/release name still drains. */
+	shared_store64(&w[13], 3);
+	full_barrier(BARRIER_SPIN_LOCK);
+	ok = ok && storebuf_pending() == 0 && arch_load64(&w[13]) == 3;
+	sim_fences(SIM_FENCES_DRAIN);
+	shared_store64(&w[14], 4);
+	release_barrier(BARRIER_TASK_PARK); /* drains again */
+	ok = ok && storebuf_pending() == 0 && arch_load64(&w[14]) == 4;
+	sim_check(ok,
+		  "SIM_FENCES_EXACT: a release name orders, any other drains",
+		  NULL);
+}
+
 static void mixed_sizes_stay_coherent(void)
 {
 	reset(32, 0);
@@ -302,6 +346,8 @@ int main(void)
 	barrier_drains_everything();
 	full_buffer_drains_one();
 	rmw_drains_only_its_address();
+	rmw_after_a_fence_waits_for_older_stores();
+	exact_fences_order_by_name();
 	mixed_sizes_stay_coherent();
 	random_drains_keep_order();
 	seed_replays();
