@@ -387,9 +387,12 @@ bool gc_test_allocated(const void *p)
 	bool r = false;
 
 	/* Hold the driver (no cycle starts) and wait out the sweepers: the
-	 * alloc bits are then stable while no mutator allocates. */
+	 * alloc bits are then stable while no mutator allocates. The
+	 * collector starts no cycle while gc.quiesce is set, so back-to-back
+	 * cycles cannot starve us of the driver. */
+	atomic_fetch_add32(&gc.quiesce, 1);
 	while (!gc_driver_acquire(me))
-		gc_relax();
+		gc_idle_pause();
 	while (shared_load64(&gc.nunswept) != 0)
 		if (!gc_sweep_one())
 			gc_relax();
@@ -401,5 +404,6 @@ bool gc_test_allocated(const void *p)
 	    gc_object_of(s, p, &obj, &idx))
 		r = (s->bits[idx / 64].alloc >> (idx % 64)) & 1;
 	gc_driver_release();
+	atomic_fetch_add32(&gc.quiesce, (uint32_t)-1);
 	return r;
 }

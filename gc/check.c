@@ -101,34 +101,46 @@ static void report_where(const struct gc_where *w)
 	}
 }
 
-void gc_bad_pointer(const void *p, struct span *s, const struct gc_where *w)
+/*
+ * p, found where w says, looked unallocated: span s (NULL: none in the
+ * span map) in state `state` when the caller checked it. Reported with
+ * what the caller saw; if the span map says otherwise by now (a span
+ * published late: the seed's case), that is printed too.
+ */
+void gc_bad_pointer_seen(const void *p, struct span *s, uint32_t state,
+			 const struct gc_where *w)
 {
 	uintptr_t base = 0, limit = 0;
-	const char *state = "free";
 
 	atomic_fetch_add64(&gc.bad_pointers, 1);
 	if (shared_load32(&gc.bad_nonfatal))
 		return;
 	while (atomic_swap32(&report_lock, 1) != 0)
 		gc_relax();
+	struct span *now = span_of(p);
 	if (s == NULL)
 		s = free_run_of(p);
 	if (s != NULL) {
 		base = s->base;
 		limit = s->base + ((uintptr_t)s->npages << PAGE_SHIFT);
-		state = span_state_name(shared_load32(&s->state));
 	}
-	if (s != NULL && (uintptr_t)p >= base && (uintptr_t)p < limit &&
-	    shared_load32(&s->state) == SPAN_SMALL)
+	if (state == SPAN_SMALL && s != NULL && (uintptr_t)p >= base &&
+	    (uintptr_t)p < limit)
 		kprintf("runtime: pointer %p past the last object of span "
 			"span.base()=%p span.limit=%p span.state=%s (%u "
 			"objects of %u bytes)\n",
-			p, (void *)base, (void *)limit, state, s->nelems,
-			s->elemsize);
+			p, (void *)base, (void *)limit, span_state_name(state),
+			s->nelems, s->elemsize);
 	else
 		kprintf("runtime: pointer %p to unallocated span span.base()=%p "
 			"span.limit=%p span.state=%s\n",
-			p, (void *)base, (void *)limit, state);
+			p, (void *)base, (void *)limit, span_state_name(state));
+	if (now != NULL && shared_load32(&now->state) != state)
+		kprintf("runtime: (the span map now says span.base()=%p "
+			"span.state=%s: published after the pointer was "
+			"visible)\n",
+			(void *)now->base,
+			span_state_name(shared_load32(&now->state)));
 	report_where(w);
 	if (w != NULL && w->task != NULL)
 		kprintf("runtime: task '%s' stack [%p, %p) state %u\n",
@@ -140,18 +152,24 @@ void gc_bad_pointer(const void *p, struct span *s, const struct gc_where *w)
 	      (unsigned long)shared_load64(&gc.cycle), this_hart()->index);
 }
 
+void gc_bad_pointer(const void *p, struct span *s, const struct gc_where *w)
+{
+	gc_bad_pointer_seen(p, s, s ? shared_load32(&s->state) : SPAN_FREE, w);
+}
+
 struct span *gc_checked_span(const void *p, const struct gc_where *w)
 {
 	if ((uintptr_t)p - mheap.arena >= mheap.arena_size)
 		return NULL; /* not a heap pointer: a global, a C object */
 	struct span *s = span_of(p);
+	uint32_t state = SPAN_FREE;
 	if (s != NULL) {
-		uint32_t state = shared_load32(&s->state);
+		state = shared_load32(&s->state);
 		if (state == SPAN_SMALL || state == SPAN_LARGE)
 			return s;
 		if (state == SPAN_MANUAL)
 			return NULL; /* a task stack: fine, not followed */
 	}
-	gc_bad_pointer(p, s, w);
+	gc_bad_pointer_seen(p, s, state, w);
 	return NULL;
 }

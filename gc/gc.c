@@ -16,6 +16,7 @@
 #include <string.h>
 
 #if defined(__x86_64__)
+#include <sched.h>
 #include <stdlib.h>
 #include <time.h>
 #endif
@@ -26,6 +27,17 @@ struct gc_state gc;
 volatile uint32_t gc_barrier_on;
 
 #define GC_DRAIN_BUDGET (256u << 10) /* bytes scanned between task passes */
+
+void gc_spin_pause(void)
+{
+#if defined(__x86_64__)
+	/* Let another runnable thread (a hart we wait for) have the core. */
+	sched_yield();
+#else
+	for (int i = 0; i < 32; i++)
+		arch_cpu_relax();
+#endif
+}
 
 void gc_idle_pause(void)
 {
@@ -41,7 +53,14 @@ void gc_idle_pause(void)
 
 bool gc_driver_acquire(uint32_t who)
 {
-	return atomic_cas32(&gc.driver, 0, who);
+	if (!atomic_cas32(&gc.driver, 0, who))
+		return false;
+	/* Orders our reads of the driver's state (task table, claims, phase)
+	 * after taking it; pairs with GC_WORLD, the last release of the
+	 * previous driver's cycle (the stack release's SPIN_UNLOCK after it
+	 * covers the rest). */
+	acquire_barrier(BARRIER_GC_WORLD);
+	return true;
 }
 
 void gc_driver_release(void)
@@ -170,7 +189,7 @@ void gc_cycle_concurrent(struct gc_marker *m)
 	}
 		if (!tasks_done || !dry) {
 			if (dry)
-				gc_idle_pause(); /* waiting for self-scans */
+				gc_spin_pause(); /* waiting for self-scans */
 			continue;
 		}
 		if (!gc_handshake(GC_HS_FLUSH, 0)) {
@@ -264,6 +283,8 @@ void gc_cycle_here(bool takeover)
 
 static bool want_cycle(void)
 {
+	if (shared_load32(&gc.quiesce))
+		return false;
 	if (shared_load32(&gc.request) || shared_load32(&gc.continuous))
 		return true;
 	return (int32_t)shared_load32(&gc.percent) >= 0 &&

@@ -96,6 +96,8 @@
  * (GC_WORLD). The driver sets t->safepoint on every running task it still
  * needs, so the task calls the hook (gc_task_hook -> gc_poll) at its next
  * push, pop or yield; the gc_alloc slow path and gc_safepoint poll too.
+ * Both sides wait by spinning first (a stop lasts microseconds), then by
+ * yielding the core (gc_spin_pause), then by sleeping (gc_idle_pause).
  *
  * A handshake is complete when, in one pass over the task registry, every
  * task ran on a hart that acknowledged, or is PARKED and was claimed by the
@@ -160,7 +162,9 @@
  * self-scans and assists; full ones go to the pool (a spinlock-protected
  * list: SPIN_LOCK/SPIN_UNLOCK order a buffer's contents with its
  * hand-off). The driver drains the pool with a local mark stack, giving
- * work back to the pool when the pool runs dry so that assists find some.
+ * work back to the pool when the pool runs dry so that assists find some,
+ * and scans through an 8-object FIFO that prefetches each object before
+ * its turn (the first touch of an object is the mark loop's main cost).
  *
  * Termination: when the pool and the driver's stack are empty and every
  * task of the cycle is scanned, a FLUSH handshake collects the running
@@ -411,6 +415,7 @@ struct gc_state {
 	volatile uint32_t driver;    /* 0, or hart index + 1 driving */
 	volatile uint64_t heartbeat; /* collector progress */
 	volatile uint32_t request;   /* a cycle is wanted */
+	volatile uint32_t quiesce;   /* tests: the collector starts no cycle */
 	volatile uint32_t stop_loop; /* gc_shutdown */
 	volatile uint32_t loop_running;
 	volatile uint32_t stall;     /* test: collector stalls */
@@ -518,6 +523,7 @@ static inline void gc_stat_add(volatile uint64_t *p, uint64_t v)
 
 /* ---- gc.c ---- */
 void gc_idle_pause(void); /* a longer wait (the host sleeps a little) */
+void gc_spin_pause(void); /* a short one in a wait that should be short */
 bool gc_step(bool may_stall); /* collector: heartbeat, stall; lost driver? */
 bool gc_driver_acquire(uint32_t who);
 void gc_driver_release(void);
@@ -595,6 +601,8 @@ void gc_collect_vroots(struct gc_hart *gh, struct task *t);
 
 /* ---- check.c ---- */
 void gc_bad_pointer(const void *p, struct span *s, const struct gc_where *w);
+void gc_bad_pointer_seen(const void *p, struct span *s, uint32_t state,
+			 const struct gc_where *w);
 struct span *gc_checked_span(const void *p, const struct gc_where *w);
 
 /* ---- pacer.c ---- */

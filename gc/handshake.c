@@ -81,8 +81,12 @@ static void answer(struct gc_hart *gh, uint32_t e)
 	     (int32_t)(GC_HS_SEQ(shared_load32(&gc.hs_release)) -
 			GC_HS_SEQ(e)) < 0;
 	     spins++) {
-		if (spins > 1000)
+		/* A stop is short (a check and the flip): spin first; yielding
+		 * the core on a loaded host can cost a scheduler slice. */
+		if (spins > 200000)
 			gc_idle_pause();
+		else if (spins > 20000)
+			gc_spin_pause();
 		else
 			gc_relax();
 	}
@@ -97,6 +101,11 @@ void gc_poll(void)
 	uint32_t e = shared_load32(&gc.hs_epoch);
 	struct task *t;
 
+	/* The common case, in two loads: nothing new for this hart. */
+	if (likely(shared_load32(&gh->ack) == e &&
+		   shared_load_ptr((void *const volatile *)&gh->scan_req) ==
+		       NULL))
+		return;
 	if (gh->in_poll)
 		return;
 	t = task_current();
@@ -105,8 +114,8 @@ void gc_poll(void)
 		return;
 	bool req = t != NULL && shared_load_ptr((void *const volatile *)&gh
 							->scan_req) == t;
-	if (likely(shared_load32(&gh->ack) == e && !req))
-		return;
+	if (shared_load32(&gh->ack) == e && !req)
+		return; /* a request for another task of this hart */
 	gh->in_poll = 1;
 	uint64_t t0 = gc_now_ns();
 	if (shared_load32(&gh->ack) != e)
@@ -286,8 +295,10 @@ bool gc_handshake(enum gc_hs_kind kind, uint32_t selfscan)
 		if (gc_step(kind != GC_HS_STOP && gc.nclaims == 0) &&
 		    kind != GC_HS_STOP)
 			return false;
-		if (spins > 100)
-			gc_idle_pause();
+		if (spins > 100000)
+			gc_idle_pause(); /* something is slow: stop spinning */
+		else if (spins > 2000)
+			gc_spin_pause();
 		else
 			gc_relax();
 	}

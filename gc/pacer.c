@@ -158,7 +158,7 @@ void gc_wait_cycle(uint64_t target, bool finish_sweep)
 		if (phase == GC_PHASE_MARK && mutator &&
 		    gc_assist_work(64u << 10) != 0)
 			continue;
-		if (phase == GC_PHASE_SWEEP && gc_sweep_one())
+		if (phase == GC_PHASE_SWEEP && mutator && gc_sweep_one())
 			continue;
 		uint64_t h = shared_load64(&gc.heartbeat), now = gc_now_ns();
 		if (collector_dead()) {
@@ -175,7 +175,16 @@ void gc_wait_cycle(uint64_t target, bool finish_sweep)
 		}
 		gc_idle_pause();
 	}
-	if (finish_sweep)
+	if (!finish_sweep)
+		return;
+	if (mutator)
 		while (gc_sweep_one())
 			;
+	/* Others may be sweeping the last spans: wait for them. */
+	while (shared_load64(&gc.nunswept) != 0 &&
+	       shared_load64(&gc.cycle) == target)
+		gc_idle_pause();
+	/* Orders the caller's reads of the swept spans after the sweepers'
+	 * work; pairs with GC_SWEEP_DONE before each nunswept decrement. */
+	acquire_barrier(BARRIER_GC_SWEEP_DONE);
 }

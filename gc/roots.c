@@ -168,8 +168,9 @@ static void check_field(struct task *t, void *const *field, const char *name)
 	if (p == NULL || (uintptr_t)p - mheap.arena >= mheap.arena_size)
 		return;
 	struct span *s = span_of(p);
+	uint32_t st = SPAN_FREE;
 	if (s != NULL) {
-		uint32_t st = shared_load32(&s->state);
+		st = shared_load32(&s->state);
 		if (st == SPAN_MANUAL || st == SPAN_SMALL || st == SPAN_LARGE)
 			return;
 	}
@@ -197,7 +198,7 @@ static void check_field(struct task *t, void *const *field, const char *name)
 		task_name(t), name, (void *)t,
 		(size_t)((const char *)field - (const char *)t), (void *)lo,
 		(void *)hi);
-	gc_bad_pointer(p, s, &w);
+	gc_bad_pointer_seen(p, s, st, &w);
 }
 
 /*

@@ -95,7 +95,24 @@ uint32_t gc_sweep_span(struct span *s)
 	return live;
 }
 
-/* Pop an unswept span of c (partial first), claimed; NULL if none. */
+static bool span_full(const struct span *s)
+{
+	unsigned nwords = (s->nelems + 63) / 64;
+	uint32_t n = 0;
+
+	for (unsigned w = 0; w < nwords; w++)
+		n += popcount64(s->bits[w].alloc);
+	return n == s->nelems;
+}
+
+/*
+ * Pop an unswept span of c (partial first), claimed; NULL if none. sg is
+ * the caller's gc.sweepgen: a sweeper that is not stopped by the flip's
+ * STOP (the collector hart, or code outside any mutator) may hold an old
+ * one when a flip happens meanwhile, and then pops a span that is not
+ * unswept after all. The CAS tells (no span is ever swept twice); such a
+ * span goes back where its sweepgen says and the caller looks again.
+ */
 static struct span *take_unswept(struct gc_central *c, uint32_t sg)
 {
 	unsigned set = set_of(sg - 2);
@@ -106,10 +123,15 @@ static struct span *take_unswept(struct gc_central *c, uint32_t sg)
 	if (s == NULL)
 		s = span_list_pop(&c->full[set]);
 	spin_unlock(&c->lock);
-	if (s != NULL && !sweep_claim(s, sg))
-		panic("gc: span %p on an unswept list has sweepgen %u (heap "
-		      "%u): swept twice?",
-		      (void *)s->base, shared_load32(&s->sweepgen), sg);
+	if (s != NULL && !sweep_claim(s, sg)) {
+		uint32_t now = shared_load32(&gc.sweepgen);
+		if (now == sg)
+			panic("gc: span %p on an unswept list has sweepgen %u "
+			      "(heap %u)",
+			      (void *)s->base, shared_load32(&s->sweepgen), sg);
+		gc_central_put(s, s->sizeclass != 0 && span_full(s));
+		return NULL;
+	}
 	return s;
 }
 

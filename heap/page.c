@@ -227,7 +227,7 @@ struct span *span_alloc_aligned(size_t npages, size_t align_pages,
 
 	/*
 	 * This is safe without the lock (as in Go's allocSpan): the record
-	 * of our first page, the bitmaps of our pages and their span map
+	 * of our first page (bitmaps included) and our pages' span map
 	 * entries are read or written by no other hart until a pointer into
 	 * the span is published - after the barrier below - or the span is
 	 * freed, which takes such a pointer. The page heap will not touch

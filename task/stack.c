@@ -25,11 +25,12 @@
  * collector brackets its mark phase with them, as Go keeps stack spans
  * during a GC) a freed large stack's span is queued, still MANUAL, instead of
  * going back to the heap, where it could become a heap span while the
- * collector still holds an old pointer into it. The hold count and the queue
- * are under one lock: a free that completed before task_stacks_hold()
- * returned happened after the stores that replaced every pointer to it
- * (copy.c frees the old stack last), and the lock orders those stores before
- * whatever the holder loads next.
+ * collector still holds an old pointer into it. Past HELD_REUSE_BYTES
+ * queued, a new stack of the same size reuses a queued one (held_take).
+ * The hold count and the queue are under one lock: a free that completed
+ * before task_stacks_hold() returned happened after the stores that
+ * replaced every pointer to it (copy.c frees the old stack last), and the
+ * lock orders those stores before whatever the holder loads next.
  */
 #include "console.h"
 #include "task_internal.h"
@@ -62,11 +63,43 @@ static unsigned pool_order(size_t size)
 	return order;
 }
 
+/*
+ * While held frees are queued, more than HELD_REUSE_BYTES of them are
+ * reused for new stacks of the same size (held_take) rather than more
+ * pages taken from the heap: a collector that marks back to back would
+ * otherwise hold every stack freed meanwhile and run the heap out of
+ * pages. A reused stack stays MANUAL, so a stale pointer into it still
+ * lands in a stack span (Go reuses its deferred stacks the same way).
+ * Below the threshold new stacks are new spans, published as such.
+ */
+#define HELD_REUSE_BYTES (8u << 20)
+static size_t held_bytes; /* under held_lock */
+
+static char *held_take(size_t size)
+{
+	char *x = NULL;
+
+	spin_lock(&held_lock);
+	if (held_bytes > HELD_REUSE_BYTES)
+		for (char **pp = &held_list; *pp; pp = (char **)*pp)
+			if ((size_t)span_of(*pp)->npages * PAGE_SIZE == size) {
+				x = *pp;
+				*pp = *(char **)x;
+				held_bytes -= size;
+				break;
+			}
+	spin_unlock(&held_lock);
+	return x;
+}
+
 char *stack_alloc(size_t size)
 {
 	if (size < TASK_STACK_MIN || (size & (size - 1)) != 0)
 		panic("stack_alloc: bad stack size %zu", size);
 	if (size >= POOL_SPAN_BYTES) {
+		char *x = held_take(size);
+		if (x)
+			return x;
 		struct span *s = span_alloc_manual(size / PAGE_SIZE);
 		return s ? (char *)s->base : NULL;
 	}
@@ -107,6 +140,7 @@ void stack_free(char *lo, size_t size)
 	if (held_count > 0) {
 		*(char **)lo = held_list;
 		held_list = lo;
+		held_bytes += size;
 	} else {
 		span_free_manual(s);
 	}
@@ -126,6 +160,7 @@ void task_stacks_release(void)
 	if (held_count == 0)
 		panic("task_stacks_release without task_stacks_hold");
 	if (--held_count == 0) {
+		held_bytes = 0;
 		while (held_list) {
 			char *lo = held_list;
 			held_list = *(char **)lo;

