@@ -20,7 +20,8 @@
 #   make -f mk/gc.mk BOARD=<board> gc-bench
 #       bench/gc_bench.c booted at 2 and 4 harts: pauses (max, p99, ticks
 #       and us), cycle and mark times, throughput, concurrent vs
-#       stop-the-world; gctrace lines in build/logs/<board>/gc_bench-*.trace.
+#       stop-the-world; gctrace lines in build/logs/<board>/gc_bench-*.trace
+#       and their plot (gc/trace2svg.awk) in gc_bench-*.svg next to them.
 #   make -f mk/gc.mk BOARD=<board> gc-stress
 #       gc_defer_stress_test (DeferHeapAndStack long mode with the
 #       collector) at 2 and 4 harts.
@@ -107,9 +108,16 @@ $(GC_O)/bench/gc_bdwgc: bench/gc_bdwgc.c
 
 GC_BENCH_HARTS ?= 2 3
 gc-host-bench: $(GC_O)/bench/gc_bench $(GC_O)/bench/gc_bdwgc
+	@mkdir -p build/logs/host-gc
 	@for h in $(GC_BENCH_HARTS); do \
 		HARTS=$$h GC_HEAP_MB=512 timeout -k 5 900 $(GC_O)/bench/gc_bench \
-			| grep -v '^gc [0-9]'; done
+			>build/logs/host-gc/gc_bench-$${h}h.log; \
+		grep '^gc [0-9]' build/logs/host-gc/gc_bench-$${h}h.log \
+			>build/logs/host-gc/gc_bench-$${h}h.trace; \
+		awk -f gc/trace2svg.awk -v title="host, $$h harts: gc_bench" \
+			build/logs/host-gc/gc_bench-$${h}h.trace \
+			>build/logs/host-gc/gc_bench-$${h}h.svg; \
+		grep -v '^gc [0-9]' build/logs/host-gc/gc_bench-$${h}h.log; done
 	@timeout -k 5 900 $(GC_O)/bench/gc_bdwgc
 
 # ---- warnings everywhere ----
@@ -181,6 +189,10 @@ gc-bench: $(O)/gc_bench$(IMAGE_EXT)
 			>build/logs/$(BOARD)/gc_bench-$${h}h.log; \
 		grep '^gc [0-9]' build/logs/$(BOARD)/gc_bench-$${h}h.log \
 			>build/logs/$(BOARD)/gc_bench-$${h}h.trace; \
+		awk -f gc/trace2svg.awk \
+			-v title="$(BOARD), $$h harts: gc_bench" \
+			build/logs/$(BOARD)/gc_bench-$${h}h.trace \
+			>build/logs/$(BOARD)/gc_bench-$${h}h.svg; \
 		grep '^bench:\|^# gc bench' build/logs/$(BOARD)/gc_bench-$${h}h.log; \
 	done
 
