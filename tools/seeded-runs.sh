@@ -39,7 +39,7 @@ for seed in $(seq 1 "$runs"); do
 	if [ "$status" -ne 0 ] || grep -qa '^not ok' "$log"; then
 		failed=$((failed + 1))
 		[ -n "$first" ] || first=$seed
-		why=$(tr -d '\r' <"$log" | grep -a -m1 -E 'pointer to unallocated span|^PANIC|^TRAP|^not ok' || true)
+		why=$(tr -d '\r' <"$log" | grep -a -m1 -E 'to unallocated span|^PANIC|^TRAP|^# .*:[0-9]+: |^not ok' || true)
 		[ "$status" -eq 124 ] && why="timed out after ${limit}s"
 		echo "  seed $seed: exit $status: ${why:-no reason printed} ($log)"
 		[ "${STOP_AT_FIRST:-0}" = 1 ] && { runs=$seed; break; }
