@@ -54,9 +54,6 @@ static void start_secondary(unsigned index)
 			      index, h->hartid);
 		arch_cpu_relax();
 	}
-	/* Orders our reads of h after its online flag; pairs with HART_ONLINE
-	 * in boot_secondary(). */
-	acquire_barrier(BARRIER_HART_ONLINE);
 	hart_count = index + 1;
 }
 
@@ -94,9 +91,12 @@ void boot_main(void)
 void boot_secondary(struct hart *h)
 {
 	platform_set_this_hart(h);
-	/* Orders this hart's setup before its online flag; pairs with the
-	 * boot hart's acquire in start_secondary(). */
-	release_barrier(BARRIER_HART_ONLINE);
+	/* No barrier before the flag (one, HART_ONLINE, stood here; no mutant
+	 * could show it was needed): the boot hart reads nothing this hart
+	 * stored but the flag itself - our setup (tp, trap vector, stack) is
+	 * ours alone - and all later work reaches us through hart_call(),
+	 * whose mailbox has its own barriers (HART_CALL_POST, HART_CALL_DONE).
+	 */
 	shared_store32(&h->online, 1);
 	hart_serve(h);
 }

@@ -59,7 +59,8 @@ void gc_root_register(void *slot, const char *name)
 			break;
 		size_t cap = gc.roots_cap;
 		spin_unlock(&gc.roots_lock);
-		struct gc_root *r = sf_malloc((cap ? cap * 2 : 64) * sizeof(*r));
+		struct gc_root *r =
+		    sf_malloc((cap ? cap * 2 : 64) * sizeof(*r));
 		if (r == NULL)
 			panic("gc_root_register: no memory");
 		spin_lock(&gc.roots_lock);
@@ -100,8 +101,8 @@ void gc_scan_roots(struct gc_marker *m)
 {
 	spin_lock(&gc.roots_lock);
 	for (size_t i = 0; i < gc.nroots; i++) {
-		void *p = shared_load_ptr(
-		    (void *const volatile *)gc.roots[i].slot);
+		void *p =
+		    shared_load_ptr((void *const volatile *)gc.roots[i].slot);
 		struct gc_where w = {.what = "root", .name = gc.roots[i].name};
 		if (p != NULL)
 			gc_shade(p, &w, m);
@@ -130,10 +131,8 @@ static void stack_visit(void **slot, enum task_slot_kind kind, struct task *t,
 
 	if (p == NULL)
 		return;
-	struct gc_where w = {.what = what[kind],
-			     .base = slot,
-			     .name = task_name(t),
-			     .task = t};
+	struct gc_where w = {
+	    .what = what[kind], .base = slot, .name = task_name(t), .task = t};
 	if (c->fn)
 		c->fn(p, &w, c->arg);
 	else
@@ -174,27 +173,38 @@ static void check_field(struct task *t, void *const *field, const char *name)
 		if (st == SPAN_MANUAL || st == SPAN_SMALL || st == SPAN_LARGE)
 			return;
 	}
-	/* Orders the lookup above before the reloads below: with the loads
-	 * in this order, the field still naming p inside the stack bounds
-	 * means p was the task's current stack pointer when we looked its
-	 * span up (a heap defer record is unlinked before it is freed). */
+	/* Orders the lookup above before the reload below. p may be a heap
+	 * defer record the task has run and freed since we loaded it (a
+	 * record is unlinked before it is freed, and its span may be back
+	 * in the page heap). So: reload the field; if it no longer names p,
+	 * p was stale. If it still does, p is live now, and its span was
+	 * published before p was stored (SPAN_PUBLISH): a second lookup,
+	 * ordered after the reload, must find it in use. */
 	acquire_barrier(BARRIER_GC_RECORD_RECHECK);
 	void *q = shared_load_ptr((void *const volatile *)field);
-	char *lo = shared_load_ptr((void *const volatile *)&t->stack_lo);
-	char *hi = shared_load_ptr((void *const volatile *)&t->stack_hi);
-	if (q != p || (char *)p < lo || (char *)p >= hi) {
-		/* A heap defer record run and freed since we loaded it. */
+	if (q == p) {
+		/* Orders the reload before the second lookup (p == q: the
+		 * compiler may drop the address dependency on q). */
+		acquire_barrier(BARRIER_GC_RECORD_RECHECK);
+		s = span_of(q);
+		st = s != NULL ? shared_load32(&s->state) : SPAN_FREE;
+	}
+	if (q != p || st == SPAN_MANUAL || st == SPAN_SMALL ||
+	    st == SPAN_LARGE) {
 		atomic_fetch_add64(&gc.stale_records, 1);
 		return;
 	}
-	struct gc_where w = {.what = "object",
-			     .base = t,
-			     .off = (size_t)((const char *)field - (const char *)t),
-			     .name = task_name(t),
-			     .task = t};
+	char *lo = shared_load_ptr((void *const volatile *)&t->stack_lo);
+	char *hi = shared_load_ptr((void *const volatile *)&t->stack_hi);
+	struct gc_where w = {
+	    .what = "object",
+	    .base = t,
+	    .off = (size_t)((const char *)field - (const char *)t),
+	    .name = task_name(t),
+	    .task = t};
 	kprintf("runtime: task '%s' field %s (record %p, offset %zu) "
-		"points into its stack [%p, %p) while the collector scans "
-		"the task concurrently\n",
+		"points to an unallocated span (task stack now [%p, %p)) "
+		"while the collector scans the task concurrently\n",
 		task_name(t), name, (void *)t,
 		(size_t)((const char *)field - (const char *)t), (void *)lo,
 		(void *)hi);
@@ -293,8 +303,7 @@ void gc_tasks_begin(void)
 			break;
 	}
 	for (unsigned h = 0; h < MAX_HARTS; h++)
-		shared_store_ptr((void *volatile *)&gc_harts[h].scan_req,
-				 NULL);
+		shared_store_ptr((void *volatile *)&gc_harts[h].scan_req, NULL);
 	if (gc.claims_cap < 64) {
 		gc.claims = sf_malloc(64 * sizeof(*gc.claims));
 		if (gc.claims == NULL)
@@ -375,8 +384,8 @@ static void pass_visit(struct task *t, void *arg)
 		e->flags = GC_TS_DONE | GC_TS_CLAIMED;
 		return;
 	}
-	if (cur == NULL && (st == TASK_STACK_RUNNING ||
-			    st == TASK_STACK_COPYING)) {
+	if (cur == NULL &&
+	    (st == TASK_STACK_RUNNING || st == TASK_STACK_COPYING)) {
 		if (atomic_cas_ptr(req, NULL, t)) {
 			e->flags |= GC_TS_REQ;
 			c->seen_req[h] = true;

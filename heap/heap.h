@@ -242,6 +242,10 @@
  *                 and span fields, before any pointer into the span is
  *                 stored; pairs with the collector's span_of(p) after it
  *                 loads p.
+ *   SPAN_RETIRE   span_free: the stores that dropped the last pointers into
+ *                 the span, before its state FREE and span map entries;
+ *                 pairs with the collector's task-record check (a FREE span
+ *                 for a pointer it loaded means the pointer has moved on).
  *   REMOTE_FREE   remote free: the object's link word (and its guard bit),
  *                 before the CAS that pushes it on the owner's inbox; pairs
  *                 with the owner's acquire after the CAS that takes the inbox.

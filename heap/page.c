@@ -283,6 +283,14 @@ void span_free(struct span *s)
 	size_t end = page + s->npages;
 	size_t n = s->npages;
 
+	/* Orders every store before the free - the ones that dropped the
+	 * last pointers into the span (a task's t->defer moving past a freed
+	 * record, its t->stack_lo moving to a new stack) - before the state
+	 * FREE and the NULL span map entries below; pairs with the collector's
+	 * load of a task record field, then span_of() and the state, then the
+	 * field again (gc/roots.c, check_field): a span it finds FREE means
+	 * that reload no longer sees the pointer. */
+	publication_barrier(BARRIER_SPAN_RETIRE);
 	spin_lock(&mheap.lock);
 	ph.spans[shared_load32(&s->state)]--;
 	/*

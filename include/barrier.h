@@ -21,7 +21,9 @@
  *   SF_MUTANT=BARRIER_X     removes barrier X (barrier-mutant builds).
  *   SF_SIMULATE             stores made with shared_store*() sit in a per-hart
  *                           store buffer (sim/storebuf.c) and a barrier drains
- *                           it as the real instruction would order them.
+ *                           it as the real instruction would order them. In a
+ *                           mutant, the loads after a removed acquire may
+ *                           return older values (performed early).
  */
 #ifndef SPANFENCE_BARRIER_H
 #define SPANFENCE_BARRIER_H
@@ -36,6 +38,12 @@
 	  "page->span entries and span state, before any pointer into the "    \
 	  "span is stored",                                                    \
 	  "collector: span_of(p) after loading p from a slot or object")       \
+	X(SPAN_RETIRE,                                                         \
+	  "span free: the stores that dropped the last pointers into the "     \
+	  "span (t->defer, a task's stack fields), before its state FREE and " \
+	  "span map entries",                                                  \
+	  "collector: a task record field, span_of() and the state, then "     \
+	  "the field again (GC_RECORD_RECHECK)")                               \
 	X(REMOTE_FREE,                                                         \
 	  "remote free: the object's link word and guard bit, before the "     \
 	  "CAS that pushes it on the owner hart's inbox",                      \
@@ -44,28 +52,22 @@
 	  "callee hart: mailbox state, then fn and arg")                       \
 	X(HART_CALL_DONE, "hart_call: the callee's work, before state DONE",   \
 	  "hart_wait: state DONE, then the results")                           \
-	X(HART_ONLINE, "secondary hart: its setup, before its online flag",    \
-	  "boot hart: the online flag, then the hart's fields")                \
-	X(SPIN_UNLOCK, "spinlock: the critical section, before the release",  \
+	X(SPIN_UNLOCK, "spinlock: the critical section, before the release",   \
 	  "spin_lock: the acquiring load of the lock word")                    \
-	X(SPIN_LOCK, "spin_lock: the acquiring swap, before the section",     \
+	X(SPIN_LOCK, "spin_lock: the acquiring swap, before the section",      \
 	  "spin_unlock: the releasing store")                                  \
-	X(STACK_SWITCH,                                                        \
-	  "stack copy: the copied, adjusted stack and its new bounds, before " \
-	  "stack_state leaves COPYING",                                        \
-	  "whoever next claims the task from PARKED (TASK_CLAIM), then the "   \
-	  "stack")                                                             \
 	X(TASK_PARK,                                                           \
 	  "task park / task_scan_end: the stack and task fields (or the "      \
 	  "scan's reads), before stack_state PARKED",                          \
 	  "scheduler or scanner: TASK_CLAIM after its CAS from PARKED")        \
-	X(TASK_CLAIM, "scheduler / task_scan_begin: the CAS from PARKED, "     \
+	X(TASK_CLAIM,                                                          \
+	  "scheduler / task_scan_begin: the CAS from PARKED, "                 \
 	  "before using the stack",                                            \
 	  "TASK_PARK before the PARKED store it replaced")                     \
 	X(TASK_DONE,                                                           \
 	  "scheduler: an exited task's work and the end of its C stack's "     \
 	  "use, before its done flag",                                         \
-	  "task_join: the done flag, then the result and freeing the task")  \
+	  "task_join: the done flag, then the result and freeing the task")    \
 	X(GC_HANDSHAKE,                                                        \
 	  "gc driver: phase, barrier flag and allocation gate, before the "    \
 	  "new handshake word (epoch and kind)",                               \
@@ -91,7 +93,7 @@
 	  "unswept-span count drops",                                          \
 	  "gc driver: the count at 0, then marking the next cycle")            \
 	X(GC_RECORD_RECHECK,                                                   \
-	  "collector (load-load): the span lookup of a task record's stack "  \
+	  "collector (load-load): the span lookup of a task record's stack "   \
 	  "pointer, before reloading the field and the stack bounds",          \
 	  "the task's SPAN_PUBLISH and stack-copy stores (seed check)")
 
@@ -99,7 +101,7 @@ enum barrier_name {
 #define BARRIER_ENUM(name, orders, pairs) BARRIER_##name,
 	BARRIER_LIST(BARRIER_ENUM)
 #undef BARRIER_ENUM
-	BARRIER_COUNT
+	    BARRIER_COUNT
 };
 
 /* Name, ordering and pairing of a barrier, for diagnostics and tables. */
@@ -112,6 +114,13 @@ void storebuf_drain(enum barrier_name b);
 #define BARRIER_SIM_DRAIN(b) storebuf_drain(b)
 #else
 #define BARRIER_SIM_DRAIN(b) ((void)(b))
+#endif
+
+#ifdef SF_SIMULATE
+void storebuf_acquire(enum barrier_name b, int removed);
+#define BARRIER_SIM_ACQUIRE(b) storebuf_acquire(b, BARRIER_REMOVED(b))
+#else
+#define BARRIER_SIM_ACQUIRE(b) ((void)(b))
 #endif
 
 #ifdef SF_MUTANT
@@ -138,6 +147,9 @@ static inline void release_barrier(enum barrier_name b)
 
 static inline void acquire_barrier(enum barrier_name b)
 {
+	/* A mutant simulation lets the loads after a removed acquire be
+	 * performed early (sim/storebuf.c). */
+	BARRIER_SIM_ACQUIRE(b);
 	if (BARRIER_REMOVED(b))
 		return;
 	arch_acquire_barrier();

@@ -98,8 +98,9 @@
  *     the task cannot run or exit, and task_scan_stack() visits every pointer
  *     slot. A running task can scan itself (task_scan_stack(task_current())).
  *   - A scanner never sees a half-copied stack: copying happens only in
- *     RUNNING/COPYING, which it cannot claim; leaving COPYING is ordered
- *     after the copy by BARRIER_STACK_SWITCH.
+ *     RUNNING/COPYING, which it cannot claim; the copy is ordered before
+ *     the next PARKED store by BARRIER_TASK_PARK, and the moved pointers
+ *     before the old stack's span is freed by BARRIER_SPAN_RETIRE.
  *   - Any pointer into a stack that the collector loads concurrently (task
  *     fields, heap defer records, refs) points into a MANUAL span whose
  *     publication it is ordered after (BARRIER_SPAN_PUBLISH). But a
@@ -167,7 +168,7 @@
 
 /* ---- sizes ---- */
 
-#define TASK_STACK_MIN (2 * 1024)	     /* smallest managed stack */
+#define TASK_STACK_MIN	       (2 * 1024)    /* smallest managed stack */
 #define TASK_STACK_MAX_DEFAULT (1024 * 1024) /* default maximum */
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define TASK_CSTACK_DEFAULT (256 * 1024) /* sanitizers need bigger frames */
@@ -191,10 +192,10 @@ struct frame_desc {
 };
 
 /* A descriptor whose bitmap is given as a list of 64-bit words. */
-#define FRAME_DESC(name_, nslots_, ...)                                        \
-	{                                                                      \
-		.name = (name_), .nslots = (nslots_),                          \
-		.ptrmap = (const uint64_t[]){__VA_ARGS__},                     \
+#define FRAME_DESC(name_, nslots_, ...)                    \
+	{                                                  \
+		.name = (name_), .nslots = (nslots_),      \
+		.ptrmap = (const uint64_t[]){__VA_ARGS__}, \
 	}
 
 struct frame {
@@ -221,8 +222,8 @@ static inline size_t frame_bytes(const struct frame_desc *d)
  * the push relocated it.
  */
 struct frame *frame_push(const struct frame_desc *d);
-struct frame *frame_push_args(const struct frame_desc *d,
-			      const uintptr_t *args, unsigned nargs);
+struct frame *frame_push_args(const struct frame_desc *d, const uintptr_t *args,
+			      unsigned nargs);
 /* The same, but a failure panics with the message naming the task. */
 struct frame *frame_push_or_panic(const struct frame_desc *d);
 
@@ -267,17 +268,16 @@ struct defer {
  * the stack (it is adjusted on relocation). Returns 0, or a task_err if a
  * stack record did not fit (the same error as frame_push).
  */
-int defer_push(enum defer_where where, defer_fn fn, void *arg,
-	       uintptr_t data);
+int defer_push(enum defer_where where, defer_fn fn, void *arg, uintptr_t data);
 
 /* ---- heap->stack references ---- */
 
 struct stack_ref {
-	uintptr_t *slot;	 /* into the task's stack while open, else
-				    &closed; read it with stack_ref_slot() */
-	uintptr_t closed;	 /* the value, once closed */
+	uintptr_t *slot;	/* into the task's stack while open, else
+				   &closed; read it with stack_ref_slot() */
+	uintptr_t closed;	/* the value, once closed */
 	struct stack_ref *next; /* the task's open refs, highest slot first */
-	struct task *task;	 /* owner while open, NULL once closed */
+	struct task *task;	/* owner while open, NULL once closed */
 };
 
 /* Point r at slot (in the current task's stack) and register it. */
@@ -314,9 +314,9 @@ struct task_opts {
 };
 
 struct task_stats {
-	uint64_t growths;      /* relocations to a bigger stack */
-	uint64_t shrinks;      /* relocations to a smaller stack */
-	uint64_t bytes_copied; /* used bytes copied by both */
+	uint64_t growths;	/* relocations to a bigger stack */
+	uint64_t shrinks;	/* relocations to a smaller stack */
+	uint64_t bytes_copied;	/* used bytes copied by both */
 	uint64_t ptrs_adjusted; /* pointers rewritten by both */
 };
 
@@ -328,11 +328,11 @@ struct task_stats {
  */
 struct task {
 	/* managed stack: shared */
-	char *stack_lo;		/* base of the stack span's memory */
-	char *stack_hi;		/* end of the stack */
-	char *sp;		/* first free byte */
-	struct frame *frame;	/* current frame or NULL */
-	struct defer *defer;	/* newest defer record or NULL */
+	char *stack_lo;		       /* base of the stack span's memory */
+	char *stack_hi;		       /* end of the stack */
+	char *sp;		       /* first free byte */
+	struct frame *frame;	       /* current frame or NULL */
+	struct defer *defer;	       /* newest defer record or NULL */
 	volatile uint32_t stack_state; /* enum task_stack_state */
 	volatile uint32_t safepoint;   /* set by the collector */
 
@@ -340,17 +340,17 @@ struct task {
 	size_t stack_max;
 
 	/* C side */
-	void *ctx_sp;	     /* saved C stack pointer while switched out */
-	void *cstack;	     /* the C stack, allocated once */
+	void *ctx_sp; /* saved C stack pointer while switched out */
+	void *cstack; /* the C stack, allocated once */
 	size_t cstack_size;
 	void *(*fn)(void *);
 	void *arg;
 	void *result;
 	enum task_run_state run_state;
-	struct hart *hart;	   /* where it runs, for life */
-	struct task *runq_next;	   /* its scheduler's run queue */
+	struct hart *hart;		  /* where it runs, for life */
+	struct task *runq_next;		  /* its scheduler's run queue */
 	struct task *all_prev, *all_next; /* registry */
-	volatile uint32_t done;	   /* shared: exited, record may be freed */
+	volatile uint32_t done; /* shared: exited, record may be freed */
 	enum task_err err;
 	char errmsg[112];
 	char name[TASK_NAME_MAX];
@@ -380,8 +380,14 @@ struct task *task_current(void);
 /* A safe point: poll the collector's request, shrink if mostly unused. */
 void task_safepoint(void);
 
-static inline const char *task_name(const struct task *t) { return t->name; }
-static inline enum task_err task_error(const struct task *t) { return t->err; }
+static inline const char *task_name(const struct task *t)
+{
+	return t->name;
+}
+static inline enum task_err task_error(const struct task *t)
+{
+	return t->err;
+}
 /* "task 'x': ..." describing the last error, "" if none. */
 static inline const char *task_error_msg(const struct task *t)
 {

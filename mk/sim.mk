@@ -27,7 +27,7 @@ export RESULTS SIM_SECONDS
 
 SIM_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -DSF_SIMULATE \
 	-Iinclude -Iarch/host/include -Isim -Itests/sim -pthread
-SIM_LIB_SRCS := sim/storebuf.c lib/barrier.c tests/sim/shim.c
+SIM_LIB_SRCS := sim/storebuf.c sim/history.c lib/barrier.c tests/sim/shim.c
 SIM_HDRS := $(wildcard include/*.h arch/host/include/asm/*.h sim/*.h tests/sim/*.h)
 
 .PHONY: sim-host-test sim-build

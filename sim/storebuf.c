@@ -102,14 +102,33 @@
 #include <stddef.h>
 
 #include "atomic.h"
+#include "history.h"
 #include "barrier.h"
 #include "hart.h"
+#include "task.h"
 
 struct sb_entry {
 	uintptr_t addr;
 	uint64_t val;
 	uint32_t epoch;
 	uint32_t size; /* 4 or 8 */
+};
+
+/* A removed acquire barrier's window (see REMOVED ACQUIRE BARRIERS). */
+#define EARLY_BACK  8	/* hoist above up to this many earlier accesses */
+#define EARLY_LOADS 32	/* loads in one window */
+#define EARLY_SEEN  256 /* per-address coherence table */
+struct early {
+	uint64_t recent[EARLY_BACK]; /* history_now() at the last accesses */
+	unsigned recent_next;
+	uint64_t ordered_at; /* history_now() at the last barrier */
+	uint64_t seq;	     /* the window's loads see memory as of seq */
+	unsigned loads;	     /* loads left in the window; 0: closed */
+	struct {
+		uintptr_t addr;
+		uint64_t seq;
+	} seen[EARLY_SEEN];  /* per address: the moment its last load saw */
+	uint64_t seen_floor; /* for addresses whose slot was taken */
 };
 
 struct storebuf {
@@ -119,6 +138,7 @@ struct storebuf {
 	uint64_t rng;	   /* xorshift64* state */
 	uint64_t seed_gen; /* the generation rng was seeded from */
 	struct sim_stats stats;
+	struct early early;
 } __attribute__((aligned(64)));
 
 static struct storebuf bufs[MAX_HARTS];
@@ -139,21 +159,12 @@ static volatile uint32_t cfg_fences = SIM_FENCES_DRAIN;
  * simulator would then be weaker than the hardware and report false
  * failures. A name missing here only drains (stronger than the hardware,
  * so it hides nothing it would not have hidden before).
- *
- * SPIN_UNLOCK is missing on purpose, for now: with an exact SPIN_UNLOCK
- * gc/'s guest tests fail in simulation (gc_basic_test loses live objects;
- * the heap's, the tasks' and every stress test pass). Either gc/ reads a
- * word it stored with shared_store* through a plain load (the simulator
- * forwards only to shared_load*, the hardware to every load), or it has a
- * real ordering bug that an unlock which drains hides. Until that is
- * settled, an unlock drains. (A SPIN_UNLOCK mutant is caught either way:
- * the mutant has no barrier call at all.)
  */
 static const char *const fence_names[] = {
-	"SPAN_PUBLISH",	 "REMOTE_FREE",	  "HART_CALL_POST", "HART_CALL_DONE",
-	"HART_ONLINE",	 "STACK_SWITCH",  "TASK_PARK",	    "TASK_DONE",
-	"GC_HANDSHAKE",	 "GC_ACK",	  "GC_WORLD",	    "GC_ALLOC_BLACK",
-	"GC_SWEEP_DONE",
+    "SPAN_PUBLISH",   "SPAN_RETIRE", "REMOTE_FREE", "HART_CALL_POST",
+    "HART_CALL_DONE", "TASK_PARK",   "TASK_DONE",   "SPIN_UNLOCK",
+    "GC_HANDSHAKE",   "GC_ACK",	     "GC_WORLD",    "GC_ALLOC_BLACK",
+    "GC_SWEEP_DONE",
 };
 /* Bit b: barrier b orders only (from fence_names[]); bit 63: computed. */
 static volatile uint64_t order_mask;
@@ -220,8 +231,9 @@ static int orders_only(enum barrier_name b)
 			for (size_t k = 0;
 			     k < sizeof(fence_names) / sizeof(fence_names[0]);
 			     k++)
-				if (same_name(barrier_name((enum barrier_name)i),
-					      fence_names[k]))
+				if (same_name(
+					barrier_name((enum barrier_name)i),
+					fence_names[k]))
 					m |= 1ull << i;
 		arch_store64(&order_mask, m);
 	}
@@ -278,11 +290,8 @@ static uint64_t next_random(struct storebuf *b)
 
 static void write_memory(const struct sb_entry *e)
 {
-	/* The real store: the simulator's only way into memory. */
-	if (e->size == 8)
-		arch_store64((volatile uint64_t *)e->addr, e->val);
-	else
-		arch_store32((volatile uint32_t *)e->addr, (uint32_t)e->val);
+	/* Recorded, for loads answered as of an earlier moment. */
+	history_write(this_hart()->index, e->addr, e->size, e->val);
 }
 
 /* Drain one random entry of the oldest epoch (none if the buffer is empty). */
@@ -399,14 +408,113 @@ static int buffer_load(struct storebuf *b, uintptr_t addr, unsigned size,
 	return 1;
 }
 
+/*
+ * REMOVED ACQUIRE BARRIERS (what a barrier-mutant build adds).
+ *
+ * An acquire barrier orders a load (or the load of an RMW) before the loads
+ * after it. Without it, RVWMO and MIPS may perform those later loads early,
+ * before the earlier load, so they may return older values. The store
+ * buffers above cannot show that (loads go to memory in program order), so
+ * the simulator keeps a history of every write it makes (sim/history.c;
+ * in every simulation build, so that a mutant and the normal build cost
+ * the same) and, in a mutant, where the removed barrier stood
+ * (storebuf_acquire(b, 1), from acquire_barrier() in barrier.h), opens a
+ * window: the next EARLY_LOADS loads of this hart that its buffer does not
+ * answer return memory as it was at a moment picked at random among its
+ * last EARLY_BACK accesses (loads from memory and RMWs) - as if they had
+ * been performed just before that access - but:
+ *   - never before the hart's last barrier of any kind (it orders loads);
+ *   - never older than the hart's own newest store to the word, or than
+ *     what its previous load of the word saw (coherence: the seen table);
+ *   - and the window closes at the hart's next barrier.
+ * Outside such a window (always, in a normal build) every load is in
+ * program order, so a load that depends on an earlier one (span_of(p)
+ * after loading p) is never answered from before it, which the hardware
+ * guarantees too. Inside a window that can happen (the simulator cannot see
+ * dependencies): a window's loads all see the same past moment or later,
+ * so a load depending on another load in the window is safe, but one
+ * depending on a load made just before the removed barrier is not.
+ */
+static uint64_t *seen_at(struct early *w, uintptr_t addr)
+{
+	unsigned i = (unsigned)(addr >> 2) % EARLY_SEEN;
+
+	if (w->seen[i].addr != addr) {
+		if (w->seen[i].seq > w->seen_floor)
+			w->seen_floor = w->seen[i].seq;
+		w->seen[i].addr = addr;
+		w->seen[i].seq = w->seen_floor;
+	}
+	return &w->seen[i].seq;
+}
+
+/* The hart is about to read memory at addr now (a load or an RMW). */
+static void note_access(struct storebuf *b, uintptr_t addr)
+{
+	struct early *w = &b->early;
+	uint64_t now = history_now();
+
+	w->recent[w->recent_next++ % EARLY_BACK] = now;
+	*seen_at(w, addr) = now;
+}
+
+static uint64_t load_memory(struct storebuf *b, uintptr_t addr, unsigned size)
+{
+	struct early *w = &b->early;
+
+	if (w->loads == 0) {
+		note_access(b, addr);
+		return size == 8 ? arch_load64((volatile uint64_t *)addr)
+				 : arch_load32((volatile uint32_t *)addr);
+	}
+	w->loads--;
+	uint64_t *seen = seen_at(w, addr);
+	uint64_t at = w->seq > *seen ? w->seq : *seen;
+	uint64_t v = history_value_at((unsigned)(b - bufs), addr, size, at);
+	uint64_t now = size == 8 ? arch_load64((volatile uint64_t *)addr)
+				 : arch_load32((volatile uint32_t *)addr);
+	*seen = at;
+	b->stats.early_loads++;
+	b->stats.early_older += v != now;
+	return v;
+}
+
+static void close_window(struct storebuf *b)
+{
+	b->early.loads = 0;
+	b->early.ordered_at = history_now();
+}
+
+void storebuf_acquire(enum barrier_name name, int removed)
+{
+	struct storebuf *b = my_buf();
+	struct early *w;
+
+	if (b == NULL)
+		return;
+	if (!removed) {
+		close_window(b);
+		return;
+	}
+	w = &b->early;
+	unsigned back = 1 + (unsigned)(next_random(b) % EARLY_BACK);
+	uint64_t at = w->recent[(w->recent_next - back) % EARLY_BACK];
+	w->seq = at > w->ordered_at ? at : w->ordered_at;
+	w->loads = EARLY_LOADS;
+	if ((unsigned)name < BARRIER_COUNT)
+		b->stats.barriers[name]++;
+}
+
 uint64_t shared_load64(const volatile uint64_t *p)
 {
 	struct storebuf *b = my_buf();
 	uint64_t v;
 
-	if (b != NULL && buffer_load(b, (uintptr_t)p, 8, &v))
+	if (b == NULL)
+		return arch_load64(p);
+	if (buffer_load(b, (uintptr_t)p, 8, &v))
 		return v;
-	return arch_load64(p);
+	return load_memory(b, (uintptr_t)p, 8);
 }
 
 uint32_t shared_load32(const volatile uint32_t *p)
@@ -414,16 +522,41 @@ uint32_t shared_load32(const volatile uint32_t *p)
 	struct storebuf *b = my_buf();
 	uint64_t v;
 
-	if (b != NULL && buffer_load(b, (uintptr_t)p, 4, &v))
+	if (b == NULL)
+		return arch_load32(p);
+	if (buffer_load(b, (uintptr_t)p, 4, &v))
 		return (uint32_t)v;
-	return arch_load32(p);
+	return (uint32_t)load_memory(b, (uintptr_t)p, 4);
+}
+
+/*
+ * A store into the running C stack (the hart's boot stack or the current
+ * task's C stack) goes straight to memory. No other hart reads a C stack
+ * (include/gc.h's rule), and a buffered store there would break what the
+ * hardware guarantees the storing hart itself: when the frame returns, a
+ * later frame reuses the words with plain stores, and the old buffered
+ * store, draining after them, would overwrite them (seen: a gc_store into
+ * a local, then an exact SPIN_UNLOCK that left it buffered).
+ */
+struct task *task_current(void) __attribute__((weak));
+
+static int on_c_stack(uintptr_t addr)
+{
+	const struct hart *h = this_hart();
+	uintptr_t top = (uintptr_t)h->stack_top;
+	const struct task *t = task_current ? task_current() : NULL;
+
+	if (top != 0 && addr - (top - HART_STACK_SIZE) < HART_STACK_SIZE)
+		return 1;
+	return t != NULL && t->cstack != NULL &&
+	       addr - (uintptr_t)t->cstack < t->cstack_size;
 }
 
 void shared_store64(volatile uint64_t *p, uint64_t v)
 {
 	struct storebuf *b = my_buf();
 
-	if (b == NULL)
+	if (b == NULL || on_c_stack((uintptr_t)p))
 		arch_store64(p, v);
 	else
 		buffer_store(b, (uintptr_t)p, v, 8);
@@ -433,7 +566,7 @@ void shared_store32(volatile uint32_t *p, uint32_t v)
 {
 	struct storebuf *b = my_buf();
 
-	if (b == NULL)
+	if (b == NULL || on_c_stack((uintptr_t)p))
 		arch_store32(p, v);
 	else
 		buffer_store(b, (uintptr_t)p, v, 4);
@@ -480,30 +613,60 @@ static void before_rmw(volatile void *p, unsigned size)
 bool atomic_cas64(volatile uint64_t *p, uint64_t old, uint64_t new)
 {
 	before_rmw(p, 8);
+	/* Recorded; an RMW is an access a later load may be hoisted above. */
+	struct storebuf *b = my_buf();
+	if (b != NULL) {
+		note_access(b, (uintptr_t)p);
+		return history_cas64((unsigned)(b - bufs), p, old, new);
+	}
 	return arch_cas64(p, old, new);
 }
 
 bool atomic_cas32(volatile uint32_t *p, uint32_t old, uint32_t new)
 {
 	before_rmw(p, 4);
+	/* Recorded; an RMW is an access a later load may be hoisted above. */
+	struct storebuf *b = my_buf();
+	if (b != NULL) {
+		note_access(b, (uintptr_t)p);
+		return history_cas32((unsigned)(b - bufs), p, old, new);
+	}
 	return arch_cas32(p, old, new);
 }
 
 uint64_t atomic_fetch_add64(volatile uint64_t *p, uint64_t v)
 {
 	before_rmw(p, 8);
+	/* Recorded; an RMW is an access a later load may be hoisted above. */
+	struct storebuf *b = my_buf();
+	if (b != NULL) {
+		note_access(b, (uintptr_t)p);
+		return history_fetch_add64((unsigned)(b - bufs), p, v);
+	}
 	return arch_fetch_add64(p, v);
 }
 
 uint32_t atomic_fetch_add32(volatile uint32_t *p, uint32_t v)
 {
 	before_rmw(p, 4);
+	/* Recorded; an RMW is an access a later load may be hoisted above. */
+	struct storebuf *b = my_buf();
+	if (b != NULL) {
+		note_access(b, (uintptr_t)p);
+		return history_fetch_add32((unsigned)(b - bufs), p, v);
+	}
 	return arch_fetch_add32(p, v);
 }
 
 uint32_t atomic_swap32(volatile uint32_t *p, uint32_t v)
 {
 	before_rmw(p, 4);
+	/* Recorded; an RMW is an access a later load may be hoisted above. */
+	struct storebuf *b = my_buf();
+	if (b != NULL) {
+		note_access(b, (uintptr_t)p);
+		return history_swap32((unsigned)(b - bufs), p, v);
+	}
 	return arch_swap32(p, v);
 }
 
@@ -513,6 +676,7 @@ void storebuf_drain(enum barrier_name name)
 
 	if (b == NULL)
 		return;
+	close_window(b);
 	if (arch_load32(&cfg_fences) == SIM_FENCES_EXACT && orders_only(name)) {
 		storebuf_order(name);
 		return;
@@ -528,6 +692,7 @@ void storebuf_order(enum barrier_name name)
 
 	if (b == NULL)
 		return;
+	close_window(b);
 	if ((unsigned)name < BARRIER_COUNT)
 		b->stats.barriers[name]++;
 	maybe_drain(b);

@@ -18,7 +18,7 @@
 
 #include "barrier.h"
 
-#define SIM_MAX_DEPTH		 64
+#define SIM_MAX_DEPTH		 256
 #define SIM_DEFAULT_DEPTH	 32
 #define SIM_DEFAULT_DRAIN_ONE_IN 8
 #define SIM_DEFAULT_SEED	 0x5eed5eed5eed5eedull
@@ -92,6 +92,13 @@ void storebuf_order(enum barrier_name b);
  */
 void storebuf_fence(void);
 
+/*
+ * acquire_barrier(b) in a barrier-mutant simulation build: removed != 0
+ * where b is the removed barrier (the loads after it may then be performed
+ * early: see "REMOVED ACQUIRE BARRIERS" in storebuf.c), else 0 (a real
+ * acquire: loads are in order again). Declared in barrier.h.
+ */
+
 /* Drain the calling hart's buffer completely (for code that parks a hart). */
 void storebuf_drain_all(void);
 
@@ -107,6 +114,8 @@ struct sim_stats {
 	uint64_t full_drains; /* entries drained because the buffer was full */
 	uint64_t barrier_drains; /* entries drained by barriers and RMWs */
 	uint64_t rmws;		 /* atomic_* calls */
+	uint64_t early_loads;	 /* loads in a removed acquire's window */
+	uint64_t early_older;	 /* of those, answered older than memory */
 	uint64_t barriers[BARRIER_COUNT]; /* storebuf_drain/order per name */
 	unsigned max_pending;		  /* deepest the buffer got */
 };

@@ -16,7 +16,7 @@
  *      (stack records in the copy, heap records in place);
  *   6. adjust every open stack_ref's slot;
  *   7. switch the task: stack_lo, stack_hi, sp, frame;
- *   8. BARRIER_STACK_SWITCH, then stack_state = RUNNING;
+ *   8. stack_state = RUNNING;
  *   9. free the old stack (held, not returned to the heap, while the
  *      collector marks: stack.c).
  *
@@ -90,15 +90,15 @@ static int stack_copy(struct task *t, size_t newsize, struct reloc *rel)
 	 * returns.
 	 */
 	/* From RUNNING, which no scanner can claim: nothing on another hart
-	 * acts on COPYING, so entering it needs no barrier; leaving it does
-	 * (STACK_SWITCH below). It tells a diagnostic reader why the stack
+	 * acts on COPYING, so entering it needs no barrier, nor does leaving
+	 * it (below). It tells a diagnostic reader why the stack
 	 * bounds and the task's pointers may disagree just now. */
 	shared_store32(&t->stack_state, TASK_STACK_COPYING);
 	memcpy(lo, old_lo, used);
 	*rel = (struct reloc){
-		.lo = (uintptr_t)old_lo,
-		.hi = (uintptr_t)old_hi,
-		.delta = (intptr_t)((uintptr_t)lo - (uintptr_t)old_lo),
+	    .lo = (uintptr_t)old_lo,
+	    .hi = (uintptr_t)old_hi,
+	    .delta = (intptr_t)((uintptr_t)lo - (uintptr_t)old_lo),
 	};
 	struct frame *f = reloc_ptr(rel, LOAD_PTR(t->frame));
 	adjust_frames(f, rel);
@@ -108,17 +108,20 @@ static int stack_copy(struct task *t, size_t newsize, struct reloc *rel)
 	STORE_PTR(t->stack_hi, lo + newsize);
 	STORE_PTR(t->sp, lo + used);
 	STORE_PTR(t->frame, f);
-	/* Orders the copied, adjusted stack and the new bounds before the
-	 * task leaves COPYING; pairs with TASK_CLAIM, the acquire of whoever
-	 * next claims the task from PARKED, after which it reads the stack. */
-	release_barrier(BARRIER_STACK_SWITCH);
+	/* No barrier here. Nothing on another hart acts on RUNNING (a
+	 * scanner claims only PARKED, whose store follows TASK_PARK), and
+	 * the moved pointers above need no order against the old stack's
+	 * free: a pooled or held stack stays MANUAL (a stale pointer into it
+	 * is no error), and one returned to the page heap is retired by
+	 * span_free, whose SPAN_RETIRE orders these stores before its state
+	 * FREE. (A barrier STACK_SWITCH stood here; no mutant could show it
+	 * was needed, and this is why.) */
 	shared_store32(&t->stack_state, TASK_STACK_RUNNING);
 	stack_free(old_lo, (size_t)(old_hi - old_lo));
 	return 0;
 }
 
-int stack_grow(struct task *t, size_t need, const char *what,
-	       struct reloc *rel)
+int stack_grow(struct task *t, size_t need, const char *what, struct reloc *rel)
 {
 	size_t size = task_stack_size(t);
 	size_t used = task_stack_used(t);
@@ -157,8 +160,7 @@ void stack_maybe_shrink(struct task *t)
 		t->errmsg[0] = '\0';
 		return;
 	}
-	struct task_stats d = {.shrinks = 1,
-			       .bytes_copied = used,
-			       .ptrs_adjusted = rel.adjusted};
+	struct task_stats d = {
+	    .shrinks = 1, .bytes_copied = used, .ptrs_adjusted = rel.adjusted};
 	task_stats_add(t, &d);
 }

@@ -60,6 +60,13 @@ for target in "$@"; do
 			env "${sim[@]}" tests/run-guest.sh "$target" "$program" "$expect" "$limit" "$harts"
 		done < <(guest_list "$target" sim)
 	fi
+	case $target in
+	riscv64-virt | mips64-malta)
+		echo "== $target: golang/go#35541 on purpose: seeded runs without and with SPAN_PUBLISH"
+		COLLECTOR=gc RESULTS=build/results/seed.result \
+			tools/seed-repro.sh "$target" "${SEED_RUNS:-200}" "${SEED_MUTANT_RUNS:-20}"
+		;;
+	esac
 	echo "== $target: the harness catches failures"
 	tests/harness-test.sh "$target"
 	case $target in

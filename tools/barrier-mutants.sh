@@ -11,12 +11,9 @@
 # "runs until caught" is the seed of the first failing boot of that
 # program (so 1 = at once). A barrier whose mutant images are the same as
 # the simulation build's for every program of the list is "NOT CAUGHT: no
-# program uses it", without booting (a test is missing: e.g. gc/'s
-# barriers, until the list has collector programs). One that
-# tests/mutants.list explains (@acquire, @redundant) and that nothing
-# caught is listed with that reason and does not count as missed. Any
-# other barrier no program catches is "NOT CAUGHT": either it is redundant
-# (remove it, with the argument in a comment) or a test is missing.
+# program uses it", without booting. Any other barrier no program catches
+# is "NOT CAUGHT": either it is redundant (remove it, with the argument in
+# a comment) or a test is missing.
 # Exits 1 if any barrier is NOT CAUGHT (or failed to build).
 #
 # BARRIERS="A B" limits the run to those barriers.
@@ -27,7 +24,7 @@ out=build/mutants/$board.md
 mkdir -p build/mutants
 
 barriers=${BARRIERS:-$(sed -n 's/^[[:space:]]*X(\([A-Z_][A-Z0-9_]*\),.*/\1/p' include/barrier.h)}
-programs=$(awk '!/^[ \t]*(#|@|$)/ { print $1 ":" $2 ":" $3 ":" ($4 == "" ? "-" : $4) }' tests/mutants.list)
+programs=$(awk '!/^[ \t]*(#|$)/ { print $1 ":" $2 ":" $3 ":" ($4 == "" ? "-" : $4) }' tests/mutants.list)
 cross=$(sed -n 's/^CROSS[[:space:]]*:\?=[[:space:]]*//p' "boards/$board.mk")
 
 # The loadable bytes of a program's ELF (a .bin image is made from it),
@@ -71,7 +68,6 @@ make -s -f mk/board.mk BOARD="$board" VARIANT=-sim EXTRA_CFLAGS=-DSF_SIMULATE \
 missed=0 total=0
 for b in $barriers; do
 	total=$((total + 1))
-	note=$(awk -v b="$b" '$1 ~ /^@/ && $2 == b { k = substr($1, 2); $1 = $2 = ""; sub(/^ +/, ""); print k ": " $0; exit }' tests/mutants.list)
 	verdict="NOT CAUGHT | $runs seeded runs of each program"
 	if ! make -s -f mk/board.mk BOARD="$board" VARIANT="-mutant-$b" \
 		EXTRA_CFLAGS="-DSF_SIMULATE -DSF_MUTANT=BARRIER_$b" images \
@@ -99,11 +95,6 @@ for b in $barriers; do
 				;;
 			esac
 		done
-		case $verdict in
-		NOT\ CAUGHT*)
-			[ -n "$note" ] && verdict="not observable in simulation ($note) | $runs seeded runs of: $(echo $order | sed 's/:[^ ]*//g')"
-			;;
-		esac
 	fi
 	case $verdict in NOT\ CAUGHT* | BUILD*) missed=$((missed + 1)) ;; esac
 	echo "| $b | $verdict |" | tee -a "$out"

@@ -14,6 +14,7 @@
 
 #include "atomic.h"
 #include "barrier.h"
+#include "history.h"
 #include "shim.h"
 #include "storebuf.h"
 
@@ -115,8 +116,7 @@ static void rmw_drains_only_its_address(void)
 	     storebuf_pending() == 2;
 	storebuf_drain_all();
 	ok = ok && arch_load64(&w[2]) == 5 && arch_load32(&h32[3]) == 6;
-	sim_check(ok,
-		  "an atomic RMW drains only the own stores to its address",
+	sim_check(ok, "an atomic RMW drains only the own stores to its address",
 		  NULL);
 }
 
@@ -335,6 +335,34 @@ static void not_a_hart_goes_to_memory(void)
 	sim_check(ok, "accesses outside a hart go straight to memory", NULL);
 }
 
+/* The write history answers a word as it was at an earlier moment, but
+ * never older than the asking hart's own newest write to it. */
+static void history_goes_back(void)
+{
+	static volatile uint64_t word;
+	uintptr_t a = (uintptr_t)&word;
+	int ok = 1;
+
+	history_write(1, a, 8, 10); /* another hart */
+	uint64_t t1 = history_now();
+	history_write(1, a, 8, 11);
+	uint64_t t2 = history_now();
+	history_write(1, a, 8, 12);
+	ok &= history_value_at(0, a, 8, t1) == 10;
+	ok &= history_value_at(0, a, 8, t2) == 11;
+	ok &= history_value_at(0, a, 8, history_now()) == 12;
+	history_write(0, a, 8, 20); /* our own */
+	history_write(1, a, 8, 21);
+	ok &= history_value_at(0, a, 8, t1) == 20; /* not before our 20 */
+	ok &= history_value_at(1, a, 8, t2) == 21; /* hart 1's own newest */
+	ok &= history_value_at(2, a, 8, t2) == 11; /* a third hart: the past */
+	ok &= arch_load64(&word) == 21;
+	sim_check(ok,
+		  "the write history answers a word as of an earlier moment, "
+		  "never older than the hart's own write",
+		  NULL);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -353,5 +381,6 @@ int main(void)
 	seed_replays();
 	mp_on_one_hart();
 	not_a_hart_goes_to_memory();
+	history_goes_back();
 	return sim_done();
 }

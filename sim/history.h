@@ -1,0 +1,51 @@
+/*
+ * history.h - the simulator's record of recent writes to shared memory, so
+ * that a load can be answered as it would have been at an earlier moment
+ * (sim/history.c). In every simulation build, so that a barrier-mutant
+ * build and the normal one make the same accesses at the same cost: only
+ * where a mutant's removed acquire barrier stood are the loads after it
+ * answered from the past (sim/storebuf.c, "REMOVED ACQUIRE BARRIERS").
+ *
+ * Every write the simulator makes to memory (a store draining from a
+ * buffer, an RMW) goes through history_write*() / history_rmw_*(): under
+ * one global lock it takes a sequence number, notes (address, size, the
+ * value it overwrites, the hart) in a ring and writes. history_value_at()
+ * undoes, for one address, the writes made after a sequence number.
+ */
+#ifndef SPANFENCE_SIM_HISTORY_H
+#define SPANFENCE_SIM_HISTORY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define HISTORY_RING 16384 /* writes remembered; older ones are "now" */
+
+/* The sequence number the next write will get. */
+uint64_t history_now(void);
+
+/* A store of size 4 or 8 bytes by hart `hart`, recorded and made. */
+void history_write(unsigned hart, uintptr_t addr, unsigned size, uint64_t val);
+
+/*
+ * The RMWs, recorded and made (the value written is read back under the
+ * lock, so the record holds what the RMW overwrote).
+ */
+uint64_t history_fetch_add64(unsigned hart, volatile uint64_t *p, uint64_t v);
+uint32_t history_fetch_add32(unsigned hart, volatile uint32_t *p, uint32_t v);
+uint32_t history_swap32(unsigned hart, volatile uint32_t *p, uint32_t v);
+bool history_cas64(unsigned hart, volatile uint64_t *p, uint64_t old,
+		   uint64_t new);
+bool history_cas32(unsigned hart, volatile uint32_t *p, uint32_t old,
+		   uint32_t new);
+
+/*
+ * The value of the size-byte word at addr as it was just before write
+ * number `seq`, but never older than `hart`'s own newest write to it (a
+ * hart always sees its own stores). The memory's value if nothing else
+ * wrote it since, or if the ring no longer reaches back that far: a later
+ * value is always one the load could have returned.
+ */
+uint64_t history_value_at(unsigned hart, uintptr_t addr, unsigned size,
+			  uint64_t seq);
+
+#endif
