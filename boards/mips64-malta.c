@@ -129,10 +129,11 @@ void platform_discover(struct platform_info *info)
 	info->mem_end = (uintptr_t)(KSEG0 + low);
 	info->ram_size = (size_t)total;
 	/*
-	 * No CPU count: stop 50 ms after the last arrival, 1 s at most. With
+	 * No CPU count: stop 100 ms after the last arrival, 1 s at most. With
 	 * QEMU's default single-threaded TCG every CPU arrives during our first
-	 * idle wait; the margin is for -accel tcg,thread=multi on a busy host,
-	 * where a CPU's thread may not run at all for a while.
+	 * idle wait; the margin is for a busy host, where a CPU may not run at
+	 * all for a while (50 ms was seen to miss one, once in a few hundred
+	 * boots on a host loaded 2.5x over its cores).
 	 */
-	mips_collect_cpus(info, 0, mips_count_hz / 20, mips_count_hz);
+	mips_collect_cpus(info, 0, mips_count_hz / 10, mips_count_hz);
 }

@@ -89,7 +89,7 @@
 #define SEED_P 2 /* tasks */
 #endif
 #ifndef SEED_N
-#define SEED_N 25 /* iterations per task and trial */
+#define SEED_N 40 /* iterations per task and trial */
 #endif
 #ifndef SEED_D
 #define SEED_D 200 /* recursion depth: past 32 KiB of stack */
