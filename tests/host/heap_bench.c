@@ -6,6 +6,7 @@
  * stays the process's malloc.
  *
  *   heap_bench                 the table
+ *   heap_bench W...            the table's rows W... only (0: first row)
  *   heap_bench run W ALLOC N   workload W (0: first row) with allocator
  *                              ALLOC only; N pairs for the malloc+free rows
  *                              (for callgrind and perf)
@@ -15,6 +16,7 @@
  */
 #include <dlfcn.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -238,7 +240,16 @@ static void prepare(void)
 	}
 }
 
-static void table(void)
+/* Row w of the table, or every row when the list is empty. */
+static bool wanted(size_t w, int nrows, char **rows)
+{
+	for (int i = 0; i < nrows; i++)
+		if (strtoul(rows[i], NULL, 0) == w)
+			return true;
+	return nrows == 0;
+}
+
+static void table(int nrows, char **rows)
 {
 	printf("| workload | ");
 	for (int a = 0; a < nallocators; a++)
@@ -254,6 +265,8 @@ static void table(void)
 		uint64_t ns[4][ROUNDS];
 		double median[4];
 
+		if (!wanted(w, nrows, rows))
+			continue;
 		pair_size = wl->size;
 		for (int r = 0; r < ROUNDS; r++)
 			for (int a = 0; a < nallocators; a++) {
@@ -293,6 +306,6 @@ int main(int argc, char **argv)
 	printf("# heap_bench: median of %d interleaved rounds, ns per "
 	       "malloc+free pair\n",
 	       ROUNDS);
-	table();
+	table(argc - 1, argv + 1);
 	return 0;
 }
