@@ -130,8 +130,13 @@ static struct span *cache_take_span(struct heap_cache *c, unsigned cls)
 	return NULL;
 }
 
-static HEAP_SLOW struct span *cache_refill_span(struct heap_cache *c,
-						unsigned cls)
+/*
+ * A window to allocate from: the inbox drained first (its objects may free
+ * slots of the current span), then the current span's next bitmap word with
+ * a free slot; a span with none goes on the full list and another one
+ * becomes current (cache_take_span).
+ */
+struct span *cache_refill(struct heap_cache *c, unsigned cls)
 {
 	struct span *s;
 
@@ -141,12 +146,15 @@ static HEAP_SLOW struct span *cache_refill_span(struct heap_cache *c,
 	if (s != &empty_span) {
 		if (span_load_window(s))
 			return s;
-		cache_set_alloc(c, cls, &empty_span);
 		span_mark_full(c, s);
 	}
+	/* alloc[cls] still names s, now full: cache_take_span frees nothing
+	 * of this class, and never takes a full span without a free slot. */
 	s = cache_take_span(c, cls);
-	if (s == NULL)
+	if (s == NULL) {
+		cache_set_alloc(c, cls, &empty_span);
 		return NULL;
+	}
 	s->full = 0;
 	span_set_relist(s, RELIST_NEVER);
 	cache_set_alloc(c, cls, s);
@@ -154,20 +162,6 @@ static HEAP_SLOW struct span *cache_refill_span(struct heap_cache *c,
 		panic("heap: span %p of class %u has no free slot",
 		      (void *)s->base, cls);
 	return s;
-}
-
-/*
- * A window to allocate from. Usually the next one of the current span
- * (nothing to drain): that path stays short; the rest is cache_refill_span.
- */
-struct span *cache_refill(struct heap_cache *c, unsigned cls)
-{
-	struct span *s = c->alloc[cls];
-
-	if (shared_load_ptr(&c->inbox) == NULL && s != &empty_span &&
-	    span_load_window(s))
-		return s;
-	return cache_refill_span(c, cls);
 }
 
 /*
@@ -206,7 +200,7 @@ void cache_span_changed(struct heap_cache *c, struct span *s)
 		s->full = 0;
 		span_set_relist(s, 0);
 		if (span_nalloc(s) != 0) {
-			span_list_push(&c->partial[cls], s);
+			span_list_append(&c->partial[cls], s);
 			return;
 		}
 		if (!span_guards_clear(s)) {

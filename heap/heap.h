@@ -156,9 +156,15 @@
  * which tells the cases apart and reports them. Clear the alloc bit,
  * decrement countdown = nalloc - relist; no atomic. Only when countdown
  * reaches 0 (nalloc reached relist) does the slow path change lists: a full
- * span goes back to the partial list once 1/8 of its slots are free again
- * (without that slack, a span with one free slot would be taken and filled
- * again at every allocation); a span that becomes empty is kept on the empty
+ * span goes back to the partial list once a quarter of its slots, and at
+ * least two (both of a span of two), are free again (span_full_relist();
+ * without that slack a span with one free slot would be taken and filled
+ * again at every allocation, and the spans of 4 objects, 1.7 to 8 KiB,
+ * changed lists at every other allocation of a working set that replaces
+ * blocks at random). The partial list is a queue: a span goes back at its
+ * tail and refills take the head, the span that has had the longest time to
+ * collect frees, so a span switch yields more than the minimum of slots.
+ * A span that becomes empty is kept on the empty
  * list while the kept spans total at most CACHE_EMPTY_PAGES pages, else
  * freed to the page heap (spans of few objects would churn otherwise). A
  * hart's current span has relist RELIST_NEVER: its frees never leave the
@@ -293,13 +299,29 @@ struct span_bits {
 };
 
 struct span {
-	/* Written by span_alloc (mheap.lock) before SPAN_PUBLISH; fixed
-	 * until the span is freed. The free fast path reads this line. */
+	/*
+	 * The first cache line holds everything the malloc and free fast
+	 * paths touch in a span of at most 64 objects: base, owner, divmul,
+	 * countdown, the window and bits[0].alloc.
+	 */
 	uintptr_t base;			   /* address of the first page */
 	struct heap_cache *volatile owner; /* owning hart's cache, NULL:
 					      central (or not SMALL) */
 	uint32_t divmul;		   /* see span_slot() */
 	uint32_t countdown; /* owner: nalloc - relist (span_nalloc) */
+	/* Owner only (a hart, or central under its class lock). */
+	uint64_t alloccache; /* free slots of the window, bit i = slot
+				freeindex + i */
+	uintptr_t winbase;   /* span_take()'s origin and multiplier */
+	uint64_t winmul;
+	struct span_bits *cachebits; /* &bits[freeindex / 64] */
+
+	/* SMALL: nelems bits each (the collector owns markbits). */
+	struct span_bits bits[SPAN_BITMAP_WORDS];
+	uint64_t markbits[SPAN_BITMAP_WORDS];
+
+	/* Written by span_alloc (mheap.lock) before SPAN_PUBLISH; fixed
+	 * until the span is freed (with base, divmul). */
 	uint32_t npages;
 	volatile uint32_t state; /* enum span_state: shared_store32/load32 */
 	uint32_t elemsize;	 /* object size (SMALL), else 0 */
@@ -307,34 +329,25 @@ struct span {
 	uint8_t sizeclass;	 /* 0 unless SPAN_SMALL */
 	uint8_t noscan;		 /* collector: no pointers inside (unset yet) */
 
-	/* Owner only (a hart, or central under its class lock). */
-	uint64_t alloccache; /* free slots of the window, bit i = slot
-				freeindex + i */
-	uintptr_t winbase;   /* span_take()'s origin and multiplier */
-	uint64_t winmul;
-	struct span_bits *cachebits; /* &bits[freeindex / 64] */
-	uintptr_t cachebase;	     /* address of slot freeindex */
-	uint32_t freeindex;	     /* first slot of the window (multiple of
-					64); refill scans from the next word */
-	uint32_t relist;	     /* a free that brings nalloc to this value
-					takes the slow path (list change) */
-	uint8_t full;		     /* on a full list */
-	uint8_t collected;	     /* gc/'s span (objects of gc_alloc, which
-					free/realloc refuse); 0 from span_alloc */
-	volatile uint32_t cached;    /* LARGE: freed, kept by a hart's large
-					cache (shared_load32/store32) */
-	struct span *next, *prev;    /* page-heap, cache or central list */
+	/* Owner only, as the window above. */
+	uintptr_t cachebase;	  /* address of slot freeindex */
+	uint32_t freeindex;	  /* first slot of the window (multiple of
+				     64); refill scans from the next word */
+	uint32_t relist;	  /* a free that brings nalloc to this value
+				     takes the slow path (list change) */
+	uint8_t full;		  /* on a full list */
+	uint8_t collected;	  /* gc/'s span (objects of gc_alloc, which
+				     free/realloc refuse); 0 from span_alloc */
+	volatile uint32_t cached; /* LARGE: freed, kept by a hart's large
+				     cache (shared_load32/store32) */
+	struct span *next, *prev; /* page-heap, cache or central list */
 
 	/* The collector's (gc/): cleared by span_alloc, unused by the heap. */
 	volatile uint32_t sweepgen;
-
-	/* SMALL: nelems bits each (the collector owns markbits). */
-	struct span_bits bits[SPAN_BITMAP_WORDS];
-	uint64_t markbits[SPAN_BITMAP_WORDS];
 } __attribute__((aligned(64)));
 
 struct span_list {
-	struct span *first;
+	struct span *first, *last;
 };
 
 struct size_class {
@@ -604,12 +617,15 @@ bool central_free(struct span *s, unsigned idx, const void *p);
 void heap_report(const char *op, const void *p, const struct span *s,
 		 const char *what);
 
-/* A full span goes back to a partial list when 1/8 of it is free again. */
+/* The relist of a full span: it goes back to a partial list when a quarter
+ * of it, and at least 2 slots (all of a span of 2), are free again. */
 static inline uint32_t span_full_relist(const struct span *s)
 {
-	uint32_t slack = s->nelems / 8;
+	uint32_t slack = s->nelems / 4;
 
-	return s->nelems - (slack != 0 ? slack : 1);
+	if (slack < 2)
+		slack = s->nelems < 2 ? s->nelems : 2;
+	return s->nelems - slack;
 }
 
 /* Clear a remote guard bit; other harts set bits of the same word (CAS). */
@@ -622,14 +638,30 @@ static inline void span_guard_clear(struct span_bits *b, uint64_t bit)
 	while (!atomic_cas64(&b->remote, old, old & ~bit));
 }
 
-/* Doubly linked span lists (page-heap runs, cache and central lists). */
+/*
+ * Doubly linked span lists (page-heap runs, cache and central lists), with
+ * a tail so that a hart's partial list is a queue (span_list_append).
+ */
 static inline void span_list_push(struct span_list *l, struct span *s)
 {
 	s->prev = NULL;
 	s->next = l->first;
 	if (l->first != NULL)
 		l->first->prev = s;
+	else
+		l->last = s;
 	l->first = s;
+}
+
+static inline void span_list_append(struct span_list *l, struct span *s)
+{
+	s->next = NULL;
+	s->prev = l->last;
+	if (l->last != NULL)
+		l->last->next = s;
+	else
+		l->first = s;
+	l->last = s;
 }
 
 static inline void span_list_remove(struct span_list *l, struct span *s)
@@ -640,6 +672,8 @@ static inline void span_list_remove(struct span_list *l, struct span *s)
 		l->first = s->next;
 	if (s->next != NULL)
 		s->next->prev = s->prev;
+	else
+		l->last = s->prev;
 	s->next = s->prev = NULL;
 }
 
