@@ -79,12 +79,15 @@ void sf_free(void *p)
 			/* divmul < 2^31: lw's sign extension is the value */
 			int64_t dm = (int32_t)s->divmul;
 			uint64_t m = ((uintptr_t)p - s->base) * (uint64_t)dm;
+			/* slot m >> 32 < 512: bits[] even for a tail pointer */
 			struct span_bits *b = &s->bits[m >> 38];
-			uint64_t bit = 1ull << ((m >> 32) & 63);
+			/* the slot's bit if p is its start, else 0 */
+			uint64_t bit = (uint64_t)((uint32_t)m < (uint32_t)dm)
+				       << ((m >> 32) & 63);
+			uint64_t alloc = b->alloc;
 
-			if (likely((uint32_t)m < (uint32_t)dm &&
-				   (b->alloc & bit) != 0)) {
-				b->alloc ^= bit;
+			if (likely((alloc & bit) != 0)) {
+				b->alloc = alloc ^ bit;
 				if (likely(--s->countdown != 0))
 					return;
 				cache_span_changed(c, s);
