@@ -220,16 +220,14 @@ void cache_span_changed(struct heap_cache *c, struct span *s)
 	}
 }
 
-/* Free slot idx of a span this hart owns; remote: it came from the inbox. */
+/* Free slot idx of a span this hart owns (not from the inbox). */
 static void free_owned(struct heap_cache *c, struct span *s, unsigned idx,
-		       bool remote, const void *p)
+		       const void *p)
 {
 	struct span_bits *b = &s->bits[idx / 64];
 	uint64_t bit = 1ull << (idx % 64);
-	bool guarded = !remote && (shared_load64(&b->remote) & bit) != 0;
+	bool guarded = (shared_load64(&b->remote) & bit) != 0;
 
-	if (remote)
-		span_guard_clear(b, bit);
 	if (!(b->alloc & bit) || guarded) {
 		heap_report("free", p, s,
 			    guarded
@@ -274,8 +272,18 @@ static void forward(struct span *s, unsigned idx, void *p)
 	}
 }
 
+/*
+ * Take the whole inbox and free its objects as local frees (forwarding the
+ * ones whose span changed owner). Their guard bits are cleared a bitmap
+ * word at a time: one CAS for a run of objects of one word, as a batch
+ * freed by another hart mostly is. Pending bits are cleared before a free
+ * can empty their span (span_guards_clear() would report them) and before
+ * the drain returns, so no refill or local free sees them.
+ */
 static void cache_drain(struct heap_cache *c)
 {
+	struct span_bits *guards = NULL; /* the word of the pending bits */
+	uint64_t pending = 0;
 	void *p;
 
 	do
@@ -284,18 +292,41 @@ static void cache_drain(struct heap_cache *c)
 	/* Orders the reads of link words after the take; pairs with
 	 * REMOTE_FREE in inbox_push(). */
 	acquire_barrier(BARRIER_REMOTE_FREE);
-	while (p != NULL) {
-		void *next = shared_load_ptr((void **)p);
+	for (void *next; p != NULL; p = next) {
 		struct span *s = span_of(p);
+		struct span_bits *b;
 		unsigned idx;
+		uint64_t bit;
 
+		next = shared_load_ptr((void **)p);
 		span_slot(s, p, &idx);
-		if (span_owner(s) == c)
-			free_owned(c, s, idx, true, p);
-		else
+		if (span_owner(s) != c) {
 			forward(s, idx, p);
-		p = next;
+			continue;
+		}
+		b = &s->bits[idx / 64];
+		bit = 1ull << (idx % 64);
+		if (b != guards) {
+			if (pending != 0)
+				span_guard_clear(guards, pending);
+			guards = b;
+			pending = 0;
+		}
+		pending |= bit;
+		if (!(b->alloc & bit)) {
+			heap_report("free", p, s,
+				    "double free (the block is already free)");
+			continue;
+		}
+		b->alloc &= ~bit;
+		if (--s->countdown == 0) {
+			span_guard_clear(guards, pending);
+			pending = 0;
+			cache_span_changed(c, s);
+		}
 	}
+	if (pending != 0)
+		span_guard_clear(guards, pending);
 }
 
 /* Set the guard bit of a slot another hart owns, then hand it over. */
@@ -397,7 +428,7 @@ void cache_free_slow(struct heap_cache *c, void *p)
 	if (shared_load32(&s->state) == SPAN_LARGE)
 		large_free(c, s);
 	else if (span_owner(s) == c)
-		free_owned(c, s, idx, false, p);
+		free_owned(c, s, idx, p);
 	else
 		free_remote(s, idx, p);
 }

@@ -186,7 +186,9 @@
  * still counts as allocated, so the span cannot be emptied and reused under
  * the freeing hart. The owner takes the whole inbox with one CAS (no ABA:
  * pushes only, and take-all) when it refills or flushes, and frees each
- * object as a local free, clearing the guard bit. An object whose
+ * object as a local free; it clears their guard bits with one CAS per run
+ * of objects in the same bitmap word (a batch freed by one hart mostly is
+ * one run), always before a free empties the span. An object whose
  * span has changed owner meanwhile is forwarded to the new owner. This was
  * chosen over per-class central locking because a hart that frees many
  * objects it did not allocate (producer/consumer) then never takes a lock,
@@ -238,8 +240,10 @@
  *     threshold for a full span, else 0; a span with nalloc == 0 is
  *     current, kept empty, or freed.
  *  4. A remote guard bit is set only on an allocated slot whose object is on
- *     some hart's inbox (or being handed to central) - but after a double
- *     free, which is reported.
+ *     some hart's inbox (or being handed to central), or on a slot its
+ *     owner's cache_drain() has just freed (cleared before that drain
+ *     returns or the span empties) - but after a double free, which is
+ *     reported.
  *  5. A LARGE span with cached set is in exactly one hart's large cache and
  *     nobody holds a pointer into it legitimately.
  *  6. Lock order: a central class lock, then mheap.lock. No lock is held while
@@ -630,14 +634,14 @@ static inline uint32_t span_full_relist(const struct span *s)
 	return s->nelems - slack;
 }
 
-/* Clear a remote guard bit; other harts set bits of the same word (CAS). */
-static inline void span_guard_clear(struct span_bits *b, uint64_t bit)
+/* Clear remote guard bits; other harts set bits of the same word (CAS). */
+static inline void span_guard_clear(struct span_bits *b, uint64_t bits)
 {
 	uint64_t old;
 
 	do
 		old = shared_load64(&b->remote);
-	while (!atomic_cas64(&b->remote, old, old & ~bit));
+	while (!atomic_cas64(&b->remote, old, old & ~bits));
 }
 
 /*
