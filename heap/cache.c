@@ -131,23 +131,23 @@ static struct span *cache_take_span(struct heap_cache *c, unsigned cls)
 }
 
 /*
- * A window to allocate from: the inbox drained first (its objects may free
- * slots of the current span), then the current span's next bitmap word with
- * a free slot; a span with none goes on the full list and another one
- * becomes current (cache_take_span).
+ * A window to allocate from, when the current span has none left (or the
+ * inbox is not empty): drain the inbox (its objects may free slots of the
+ * current span) and try the current span again; else it goes on the full
+ * list and another span becomes current (cache_take_span).
  */
-struct span *cache_refill(struct heap_cache *c, unsigned cls)
+static HEAP_SLOW struct span *cache_refill_span(struct heap_cache *c,
+						unsigned cls)
 {
-	struct span *s;
+	struct span *s = c->alloc[cls];
 
-	if (shared_load_ptr(&c->inbox) != NULL)
-		cache_drain(c);
-	s = c->alloc[cls];
-	if (s != &empty_span) {
-		if (span_load_window(s))
+	if (shared_load_ptr(&c->inbox) != NULL) {
+		cache_drain(c); /* frees no current span: relist RELIST_NEVER */
+		if (s != &empty_span && span_load_window(s))
 			return s;
-		span_mark_full(c, s);
 	}
+	if (s != &empty_span)
+		span_mark_full(c, s);
 	/* alloc[cls] still names s, now full: cache_take_span frees nothing
 	 * of this class, and never takes a full span without a free slot. */
 	s = cache_take_span(c, cls);
@@ -162,6 +162,20 @@ struct span *cache_refill(struct heap_cache *c, unsigned cls)
 		panic("heap: span %p of class %u has no free slot",
 		      (void *)s->base, cls);
 	return s;
+}
+
+/*
+ * A window to allocate from. Usually the next one of the current span
+ * (nothing to drain): that path stays short; the rest is cache_refill_span.
+ */
+struct span *cache_refill(struct heap_cache *c, unsigned cls)
+{
+	struct span *s = c->alloc[cls];
+
+	if (shared_load_ptr(&c->inbox) == NULL && s != &empty_span &&
+	    span_load_window(s))
+		return s;
+	return cache_refill_span(c, cls);
 }
 
 /*
