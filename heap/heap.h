@@ -149,7 +149,7 @@
  * heap. Out of pages, it frees its kept empty spans and large cache and
  * tries again, and at last takes a full span with a few free slots.
  *
- * Local free (fast path: 34 instructions on rv64gc, 43 on MIPS64): p in the
+ * Local free (fast path: 34 instructions on rv64gc, 42 on MIPS64): p in the
  * arena, its span's owner word is this cache, off * divmul says p is a slot
  * start and the slot's alloc bit is set - one branch for "allocated and a
  * block start" (the bit tested is the slot's alloc bit shifted from the

@@ -85,11 +85,17 @@ void sf_free(void *p)
 			uint64_t bit = (uint64_t)((uint32_t)m < (uint32_t)dm)
 				       << ((m >> 32) & 63);
 			uint64_t alloc = b->alloc;
+			uint32_t left = s->countdown - 1;
 
 			if (likely((alloc & bit) != 0)) {
 				b->alloc = alloc ^ bit;
-				if (likely(--s->countdown != 0))
+				/* two stores, each path its own: MIPS fills
+				 * both delay slots */
+				if (likely(left != 0)) {
+					s->countdown = left;
 					return;
+				}
+				s->countdown = 0;
 				cache_span_changed(c, s);
 				return;
 			}
