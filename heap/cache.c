@@ -188,7 +188,7 @@ struct span *cache_refill(struct heap_cache *c, unsigned cls)
 static bool span_guards_clear(const struct span *s)
 {
 	for (unsigned w = 0; w < (s->nelems + 63u) / 64; w++) {
-		uint64_t g = shared_load64(&s->bits[w].remote);
+		uint64_t g = shared_load64(&s->remote[w]);
 
 		if (g != 0) {
 			unsigned idx = w * 64 + bit_index(g & -g);
@@ -240,7 +240,7 @@ static void free_owned(struct heap_cache *c, struct span *s, unsigned idx,
 {
 	struct span_bits *b = &s->bits[idx / 64];
 	uint64_t bit = 1ull << (idx % 64);
-	bool guarded = (shared_load64(&b->remote) & bit) != 0;
+	bool guarded = (shared_load64(&s->remote[idx / 64]) & bit) != 0;
 
 	if (!(b->alloc & bit) || guarded) {
 		heap_report("free", p, s,
@@ -296,7 +296,7 @@ static void forward(struct span *s, unsigned idx, void *p)
  */
 static void cache_drain(struct heap_cache *c)
 {
-	struct span_bits *guards = NULL; /* the word of the pending bits */
+	volatile uint64_t *guards = NULL; /* the word of the pending bits */
 	uint64_t pending = 0;
 	void *p;
 
@@ -320,10 +320,10 @@ static void cache_drain(struct heap_cache *c)
 		}
 		b = &s->bits[idx / 64];
 		bit = 1ull << (idx % 64);
-		if (b != guards) {
+		if (&s->remote[idx / 64] != guards) {
 			if (pending != 0)
 				span_guard_clear(guards, pending);
-			guards = b;
+			guards = &s->remote[idx / 64];
 			pending = 0;
 		}
 		pending |= bit;
@@ -346,19 +346,19 @@ static void cache_drain(struct heap_cache *c)
 /* Set the guard bit of a slot another hart owns, then hand it over. */
 static void free_remote(struct span *s, unsigned idx, void *p)
 {
-	struct span_bits *b = &s->bits[idx / 64];
+	volatile uint64_t *remote = &s->remote[idx / 64];
 	uint64_t bit = 1ull << (idx % 64);
 	uint64_t old;
 
 	do {
-		old = shared_load64(&b->remote);
+		old = shared_load64(remote);
 		if (old & bit) {
 			heap_report("free", p, s,
 				    "double free (freed before, not yet "
 				    "processed by its owner hart)");
 			return;
 		}
-	} while (!atomic_cas64(&b->remote, old, old | bit));
+	} while (!atomic_cas64(remote, old, old | bit));
 	forward(s, idx, p);
 }
 
@@ -459,7 +459,7 @@ struct span *heap_block_live(struct heap_cache *c, const void *p,
 		return s;
 	b = &s->bits[idx / 64];
 	bit = 1ull << (idx % 64);
-	if (shared_load64(&b->remote) & bit) {
+	if (shared_load64(&s->remote[idx / 64]) & bit) {
 		report_free_block(op, p, s,
 				  "freed before, not yet processed "
 				  "by its owner hart");

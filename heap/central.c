@@ -64,7 +64,7 @@ bool central_free(struct span *s, unsigned idx, const void *p)
 		spin_unlock(&k->lock);
 		return false;
 	}
-	span_guard_clear(b, bit);
+	span_guard_clear(&s->remote[idx / 64], bit);
 	freed = (b->alloc & bit) != 0;
 	if (freed) {
 		b->alloc &= ~bit;

@@ -298,17 +298,16 @@ enum span_state { SPAN_FREE, SPAN_SMALL, SPAN_LARGE, SPAN_MANUAL };
 
 struct heap_cache;
 
-/* One 64-slot word of a small span's bitmaps. */
+/* One 64-slot word of a small span's alloc bitmap. */
 struct span_bits {
-	uint64_t alloc;		  /* 1 = allocated; owner only */
-	volatile uint64_t remote; /* 1 = freed remotely, on an inbox (CAS) */
+	uint64_t alloc; /* 1 = allocated; owner only */
 };
 
 struct span {
 	/*
 	 * The first cache line holds everything the malloc and free fast
 	 * paths touch in a span of at most 64 objects: base, owner, divmul,
-	 * countdown, the window and bits[0].alloc.
+	 * countdown, the window and bits[0]; the second one bits[1..7].
 	 */
 	uintptr_t base;			   /* address of the first page */
 	struct heap_cache *volatile owner; /* owning hart's cache, NULL:
@@ -322,9 +321,8 @@ struct span {
 	uint64_t winmul;
 	struct span_bits *cachebits; /* &bits[freeindex / 64] */
 
-	/* SMALL: nelems bits each (the collector owns markbits). */
+	/* SMALL: the alloc bitmap, nelems bits. */
 	struct span_bits bits[SPAN_BITMAP_WORDS];
-	uint64_t markbits[SPAN_BITMAP_WORDS];
 
 	/* Written by span_alloc (mheap.lock) before SPAN_PUBLISH; fixed
 	 * until the span is freed (with base, divmul). */
@@ -350,6 +348,13 @@ struct span {
 
 	/* The collector's (gc/): cleared by span_alloc, unused by the heap. */
 	volatile uint32_t sweepgen;
+	uint64_t markbits[SPAN_BITMAP_WORDS]; /* SMALL: nelems bits */
+
+	/* SMALL: remote guard bits, 1 = freed by another hart and on an
+	 * inbox (CAS by any hart). A line of their own: the CAS of a hart
+	 * freeing into the span does not take the owner's alloc words. */
+	volatile uint64_t remote[SPAN_BITMAP_WORDS]
+	    __attribute__((aligned(64)));
 } __attribute__((aligned(64)));
 
 struct span_list {
@@ -635,13 +640,13 @@ static inline uint32_t span_full_relist(const struct span *s)
 }
 
 /* Clear remote guard bits; other harts set bits of the same word (CAS). */
-static inline void span_guard_clear(struct span_bits *b, uint64_t bits)
+static inline void span_guard_clear(volatile uint64_t *remote, uint64_t bits)
 {
 	uint64_t old;
 
 	do
-		old = shared_load64(&b->remote);
-	while (!atomic_cas64(&b->remote, old, old & ~bits));
+		old = shared_load64(remote);
+	while (!atomic_cas64(remote, old, old & ~bits));
 }
 
 /*

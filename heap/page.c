@@ -190,7 +190,7 @@ static void span_init_small(struct span *s, unsigned cls)
 	s->divmul = k->divmul;
 	for (unsigned i = 0; i < nwords; i++) {
 		s->bits[i].alloc = 0;
-		shared_store64(&s->bits[i].remote, 0);
+		shared_store64(&s->remote[i], 0);
 		s->markbits[i] = 0;
 	}
 }
