@@ -639,14 +639,15 @@ static inline uint32_t span_full_relist(const struct span *s)
 	return s->nelems - slack;
 }
 
-/* Clear remote guard bits; other harts set bits of the same word (CAS). */
+/*
+ * Clear remote guard bits, every one of them set: only the span's owner (or
+ * central under its lock) clears them, other harts set other bits of the
+ * word meanwhile. Subtracting set bits clears them with no borrow: one
+ * atomic add, which (unlike a CAS) never has to retry under those sets.
+ */
 static inline void span_guard_clear(volatile uint64_t *remote, uint64_t bits)
 {
-	uint64_t old;
-
-	do
-		old = shared_load64(remote);
-	while (!atomic_cas64(remote, old, old & ~bits));
+	atomic_fetch_add64(remote, 0 - bits);
 }
 
 /*
