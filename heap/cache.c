@@ -18,8 +18,8 @@ struct heap_cache *heap_cpu_cache[MIPS_MAX_CPUS]
 /* heap.h's per-page metadata figure (REGION LAYOUT) */
 _Static_assert(sizeof(struct span) <= 320, "update heap.h, REGION LAYOUT");
 
-/* direct[] entries of each class: [direct_lo, direct_hi), empty above 1 KiB. */
-static uint8_t direct_lo[NUM_SIZE_CLASSES], direct_hi[NUM_SIZE_CLASSES];
+/* direct[] entries of each class: [direct_lo, direct_hi). */
+static uint16_t direct_lo[NUM_SIZE_CLASSES], direct_hi[NUM_SIZE_CLASSES];
 
 void cache_init(struct heap_cache *c, unsigned index)
 {
@@ -28,11 +28,13 @@ void cache_init(struct heap_cache *c, unsigned index)
 	c->arena_size = mheap.arena_size;
 	c->spanmap = mheap.spanmap;
 	for (unsigned k = 0; k < DIRECT_ENTRIES; k++) {
-		unsigned cls = size_to_class8[k];
+		unsigned cls = k <= DIRECT_128
+				   ? size_to_class8[k]
+				   : size_to_class128[k - DIRECT_128];
 
 		if (direct_hi[cls] == 0)
-			direct_lo[cls] = (uint8_t)k;
-		direct_hi[cls] = (uint8_t)(k + 1);
+			direct_lo[cls] = (uint16_t)k;
+		direct_hi[cls] = (uint16_t)(k + 1);
 		c->direct[k] = &empty_span;
 	}
 	for (unsigned cls = 0; cls < NUM_SIZE_CLASSES; cls++)

@@ -15,9 +15,10 @@
  * hart owns sit on CENTRAL per-class lists. Large objects get a span each.
  * The collector (gc/) finds spans and their mark bitmaps here too.
  *
- *   malloc(n <= 1K)  -> cache->direct[(n + 7) >> 3] = the class's current
- *                       span -> lowest bit of its allocCache window
- *   malloc(n <= 32K) -> class -> the same, through cache->alloc[class]
+ *   malloc(n <= 32K) -> cache->direct[direct_index(n)] = the class's
+ *                       current span -> lowest bit of its allocCache window
+ *                       (direct_index: (n + 7) >> 3 up to 1 KiB, then one
+ *                       entry per 128 bytes; no class lookup)
  *                       refill: next bitmap word; the hart's partial spans;
  *                       central partial spans; a new span from the page heap
  *   malloc(n > 32K)  -> the hart's large cache, else
@@ -126,28 +127,29 @@
  * Each hart's struct heap_cache (hart->heap_cache; heap_my_cache() finds it
  * in one or a few instructions: RISC-V tp, MIPS a CPUNum-indexed table in
  * gp-relative small data) has, per class, a current span (alloc[], and
- * direct[], the same spans by (n + 7) >> 3 for n <= 1 KiB so that malloc
- * needs no class lookup) and lists of its partial, full and (a few) empty
- * spans. Every small span has one OWNER, in its owner word: the owning
- * hart's cache, or NULL (central). Only the owner touches the alloc bitmap,
- * counters, window, flags and list links. The owner word is stored by the
- * owner (or by central under its class lock) with shared_store_ptr and read
- * by any hart with shared_load_ptr.
+ * direct[], the same spans by direct_index(n) for every small size, so
+ * that malloc needs no class lookup) and lists of its partial, full and
+ * (a few) empty spans. Every small span has one OWNER, in its owner word:
+ * the owning hart's cache, or NULL (central). Only the owner touches the
+ * alloc bitmap, counters, window, flags and list links. The owner word is
+ * stored by the owner (or by central under its class lock) with
+ * shared_store_ptr and read by any hart with shared_load_ptr.
  *
  * Allocation (fast path, malloc.c: 24 instructions with the return on
- * rv64gc, 30 on MIPS64): allocCache holds the FREE slots of one bitmap word
- * (the window, slots freeindex..freeindex+63). The hart takes its lowest set
- * bit, clears it, sets the slot's alloc bit and returns winbase + k *
- * elemsize (span_take()), where k is the bit's index plus a bias folded into
- * winbase: on rv64gc, which has no count-trailing-zeros, the bit converted
- * to a double is (1023 + index) << 52 and one mulhu by winmul = elemsize <<
- * 12 gives (1023 + index) * elemsize; MIPS64 uses dclz (k = -clz, bias -63);
- * the host ctz. No lock, no atomic. When the window is empty the hart loads
- * the next word of the span with a free slot; a span with none is marked
- * full and put on the full list; then the hart takes one of its partial
- * spans, a kept empty one, one from central, then a new span from the page
- * heap. Out of pages, it frees its kept empty spans and large cache and
- * tries again, and at last takes a full span with a few free slots.
+ * rv64gc, 29 on MIPS64, for n <= 1 KiB; 4 and 6 more above): allocCache holds
+ * the FREE slots of one bitmap word (the window, slots
+ * freeindex..freeindex+63). The hart takes its lowest set bit, clears it, sets
+ * the slot's alloc bit and returns winbase + k * elemsize (span_take()), where
+ * k is the bit's index plus a bias folded into winbase: on rv64gc, which has no
+ * count-trailing-zeros, the bit converted to a double is (1023 + index) << 52
+ * and one mulhu by winmul = elemsize << 12 gives (1023 + index) * elemsize;
+ * MIPS64 uses dclz (k = -clz, bias -63); the host ctz. No lock, no atomic. When
+ * the window is empty the hart loads the next word of the span with a free
+ * slot; a span with none is marked full and put on the full list; then the hart
+ * takes one of its partial spans, a kept empty one, one from central, then a
+ * new span from the page heap. Out of pages, it frees its kept empty spans and
+ * large cache and tries again, and at last takes a full span with a few free
+ * slots.
  *
  * Local free (fast path: 34 instructions on rv64gc, 42 on MIPS64): p in the
  * arena, its span's owner word is this cache, off * divmul says p is a slot
@@ -284,8 +286,10 @@
 #define NUM_SIZE_CLASSES 65 /* class 0 means "not a small span" */
 /* Bitmap words of a span: no class has more than 512 objects per span. */
 #define SPAN_BITMAP_WORDS 8
-/* Entries of heap_cache.direct: sizes 0..1024 by (n + 7) >> 3. */
-#define DIRECT_ENTRIES (1024 / 8 + 1)
+/* Entries of heap_cache.direct: sizes 0..1024 by (n + 7) >> 3, larger
+ * small sizes by DIRECT_128 + ((n - 1024 + 127) >> 7) (direct_index()). */
+#define DIRECT_128     (1024 / 8)
+#define DIRECT_ENTRIES (DIRECT_128 + 1 + (SMALL_MAX - 1024) / 128)
 
 enum span_state { SPAN_FREE, SPAN_SMALL, SPAN_LARGE, SPAN_MANUAL };
 
@@ -380,7 +384,7 @@ struct heap_cache {
 	uintptr_t arena;
 	size_t arena_size;
 	void *volatile *spanmap;
-	/* alloc[size_to_class8[k]] at k = (n + 7) >> 3 for n <= 1024: the
+	/* alloc[size_class(n)] at direct_index(n) for n <= SMALL_MAX: the
 	 * malloc fast path's only lookup */
 	struct span *direct[DIRECT_ENTRIES];
 	struct span *alloc[NUM_SIZE_CLASSES]; /* current span or &empty_span */
@@ -473,6 +477,14 @@ static inline unsigned size_class(size_t n)
 	if (n <= 1024)
 		return size_to_class8[(n + 7) >> 3];
 	return size_to_class128[(n - 1024 + 127) >> 7];
+}
+
+/* heap_cache.direct's entry for n bytes, n <= SMALL_MAX. */
+static inline size_t direct_index(size_t n)
+{
+	if (n <= 1024)
+		return (n + 7) >> 3;
+	return DIRECT_128 + ((n - 1024 + 127) >> 7);
 }
 
 /*

@@ -31,12 +31,11 @@ static inline void *small_alloc(size_t cls)
 	return small_alloc_slow(c, cls);
 }
 
-static HEAP_SLOW void *malloc_slow(struct heap_cache *c, size_t size)
+/* size first: it stays in the first argument register on the way here */
+static HEAP_SLOW void *malloc_slow(size_t size, struct heap_cache *c)
 {
-	if (size <= 1024)
-		return small_alloc_slow(c, size_to_class8[(size + 7) >> 3]);
 	if (size <= SMALL_MAX)
-		return small_alloc(size_class(size));
+		return small_alloc_slow(c, size_class(size));
 	return large_alloc(size, 1);
 }
 
@@ -47,16 +46,19 @@ static HEAP_SLOW void *malloc_slow(struct heap_cache *c, size_t size)
 void *sf_malloc(size_t size)
 {
 	struct heap_cache *c = heap_my_cache();
+	struct span *s;
 
 	if (likely(size <= 1024)) {
 		/* (size + 7) & ~7, as a mask that fits an immediate */
-		struct span *s =
-		    *(struct span **)((char *)c->direct + ((size + 7) & 0x7f8));
-
+		s = *(struct span **)((char *)c->direct + ((size + 7) & 0x7f8));
+		if (likely(s->alloccache != 0))
+			return span_take(s);
+	} else if (size <= SMALL_MAX) {
+		s = c->direct[direct_index(size)];
 		if (likely(s->alloccache != 0))
 			return span_take(s);
 	}
-	return malloc_slow(c, size);
+	return malloc_slow(size, c);
 }
 
 /*
