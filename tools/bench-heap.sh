@@ -64,7 +64,7 @@ if make -s -f mk/host.mk build/host/bench/heap_bench >"$out/build-host.log" 2>&1
 	grep '^#' "$out/host.log" | sed 's/^# */- /' >>"$md.tmp"
 	{
 		echo
-		echo "### Host: instructions per malloc+free pair (callgrind, inclusive, 200000 pairs)"
+		echo "### Host: instructions per malloc+free pair (callgrind, inclusive; 200000 pairs of each size, then whole workloads)"
 		echo
 	} >>"$md.tmp"
 	timeout -k 5 "$limit" tests/host/bench-callgrind.sh build/host/bench/heap_bench \

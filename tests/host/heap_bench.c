@@ -9,7 +9,8 @@
  *   heap_bench W...            the table's rows W... only (0: first row)
  *   heap_bench run W ALLOC N   workload W (0: first row) with allocator
  *                              ALLOC only; N pairs for the malloc+free rows
- *                              (for callgrind and perf)
+ *                              (for callgrind and perf); prints "P pairs",
+ *                              the malloc+free pairs it ran
  *
  * jemalloc needs static TLS space when dlopen'ed: run with
  * GLIBC_TUNABLES=glibc.rtld.optional_static_tls=16384 (host-bench does).
@@ -300,7 +301,8 @@ int main(int argc, char **argv)
 		if (a == NULL || w >= sizeof(workloads) / sizeof(workloads[0]))
 			return 1;
 		pair_size = workloads[w].size;
-		workloads[w].run(a, strtoull(argv[4], NULL, 0));
+		printf("%llu pairs\n", (unsigned long long)workloads[w].run(
+					   a, strtoull(argv[4], NULL, 0)));
 		return 0;
 	}
 	printf("# heap_bench: median of %d interleaved rounds, ns per "
