@@ -136,39 +136,38 @@
  * shared_store_ptr and read by any hart with shared_load_ptr.
  *
  * Allocation (fast path, malloc.c: 24 instructions with the return on
- * rv64gc, 29 on MIPS64, for n <= 1 KiB; 4 and 6 more above): allocCache holds
- * the FREE slots of one bitmap word (the window, slots
- * freeindex..freeindex+63). The hart takes its lowest set bit, clears it, sets
- * the slot's alloc bit and returns winbase + k * elemsize (span_take()), where
- * k is the bit's index plus a bias folded into winbase: on rv64gc, which has no
- * count-trailing-zeros, the bit converted to a double is (1023 + index) << 52
- * and one mulhu by winmul = elemsize << 12 gives (1023 + index) * elemsize;
- * MIPS64 uses dclz (k = -clz, bias -63); the host ctz. No lock, no atomic. When
- * the window is empty the hart loads the next word of the span with a free
- * slot; a span with none is marked full and put on the full list; then the hart
- * takes one of its partial spans, a kept empty one, one from central, then a
- * new span from the page heap. Out of pages, it frees its kept empty spans and
- * large cache and tries again, and at last takes a full span with a few free
- * slots.
+ * rv64gc, 29 on MIPS64, for n <= 1 KiB; 4 and 6 more above): allocCache
+ * holds the FREE slots of one bitmap word (the window, slots
+ * freeindex..freeindex+63). The hart takes its lowest set bit, clears it,
+ * sets the slot's alloc bit and returns winbase + k * elemsize
+ * (span_take()), where k is the bit's index plus a bias folded into
+ * winbase: on rv64gc, which has no count-trailing-zeros, the bit converted
+ * to a double is (1023 + index) << 52 and one mulhu by winmul = elemsize <<
+ * 12 gives (1023 + index) * elemsize; MIPS64 uses dclz (k = -clz, bias -63);
+ * the host ctz. No lock, no atomic. When the window is empty the hart loads
+ * the next word of the span with a free slot; a span with none is marked
+ * full and put on the full list; then the hart takes one of its partial
+ * spans, a kept empty one, one from central, then a new span from the page
+ * heap. Out of pages, it frees its kept empty spans and large cache and
+ * tries again, and at last takes a full span with a few free slots.
  *
  * Local free (fast path: 34 instructions on rv64gc, 42 on MIPS64): p in the
  * arena, its span's owner word is this cache, off * divmul says p is a slot
  * start and the slot's alloc bit is set - one branch for "allocated and a
- * block start" (the bit tested is the slot's alloc bit shifted from the
- * slot-start comparison's 0 or 1), so interior pointers and double frees
- * fall to the slow path,
- * which tells the cases apart and reports them. Clear the alloc bit,
- * decrement countdown = nalloc - relist; no atomic. Only when countdown
- * reaches 0 (nalloc reached relist) does the slow path change lists: a full
- * span goes back to the partial list once a quarter of its slots, and at
- * least two (both of a span of two), are free again (span_full_relist();
- * without that slack a span with one free slot would be taken and filled
- * again at every allocation, and the spans of 4 objects, 1.7 to 8 KiB,
- * changed lists at every other allocation of a working set that replaces
- * blocks at random). The partial list is a queue: a span goes back at its
- * tail and refills take the head, the span that has had the longest time to
- * collect frees, so a span switch yields more than the minimum of slots.
- * A span that becomes empty is kept on the empty
+ * block start" (the bit tested is the slot-start comparison's 0 or 1
+ * shifted to the slot's alloc bit), so interior pointers and double frees
+ * fall to the slow path, which tells the cases apart and reports them.
+ * Clear the alloc bit, decrement countdown = nalloc - relist; no atomic.
+ * Only when countdown reaches 0 (nalloc reached relist) does the slow path
+ * change lists: a full span goes back to the partial list once a quarter of
+ * its slots, and at least two (both of a span of two), are free again
+ * (span_full_relist(); without that slack a span with one free slot would
+ * be taken and filled again at every allocation, and the spans of 4
+ * objects, most classes from 1.7 to 16 KiB, changed lists at every other
+ * allocation of a working set that replaces blocks at random). The partial list
+ * is a queue: a span goes back at its tail and refills take the head, the span
+ * that has had the longest time to collect frees, so a span switch yields more
+ * than the minimum of slots. A span that becomes empty is kept on the empty
  * list while the kept spans total at most CACHE_EMPTY_PAGES pages, else
  * freed to the page heap (spans of few objects would churn otherwise). A
  * hart's current span has relist RELIST_NEVER: its frees never leave the
@@ -188,9 +187,9 @@
  * still counts as allocated, so the span cannot be emptied and reused under
  * the freeing hart. The owner takes the whole inbox with one CAS (no ABA:
  * pushes only, and take-all) when it refills or flushes, and frees each
- * object as a local free; it clears their guard bits with one CAS per run
- * of objects in the same bitmap word (a batch freed by one hart mostly is
- * one run), always before a free empties the span. An object whose
+ * object as a local free; it clears their guard bits with one atomic add
+ * per run of objects in the same bitmap word (span_guard_clear()), always
+ * before a free empties the span. An object whose
  * span has changed owner meanwhile is forwarded to the new owner. This was
  * chosen over per-class central locking because a hart that frees many
  * objects it did not allocate (producer/consumer) then never takes a lock,
@@ -355,8 +354,9 @@ struct span {
 	uint64_t markbits[SPAN_BITMAP_WORDS]; /* SMALL: nelems bits */
 
 	/* SMALL: remote guard bits, 1 = freed by another hart and on an
-	 * inbox (CAS by any hart). A line of their own: the CAS of a hart
-	 * freeing into the span does not take the owner's alloc words. */
+	 * inbox (set by that hart's CAS, cleared by the owner's atomic add).
+	 * A line of their own: the CAS of a hart freeing into the span does
+	 * not take the line of the alloc words the owner writes. */
 	volatile uint64_t remote[SPAN_BITMAP_WORDS]
 	    __attribute__((aligned(64)));
 } __attribute__((aligned(64)));
