@@ -291,10 +291,10 @@ static void forward(struct span *s, unsigned idx, void *p)
 /*
  * Take the whole inbox and free its objects as local frees (forwarding the
  * ones whose span changed owner). Their guard bits are cleared a bitmap
- * word at a time: one CAS for a run of objects of one word, as a batch
- * freed by another hart mostly is. Pending bits are cleared before a free
- * can empty their span (span_guards_clear() would report them) and before
- * the drain returns, so no refill or local free sees them.
+ * word at a time: one atomic add (span_guard_clear()) for a run of objects
+ * of one word. Pending bits are cleared before a free can empty their span
+ * (span_guards_clear() would report them) and before the drain returns, so
+ * no refill or local free sees them.
  */
 static void cache_drain(struct heap_cache *c)
 {
