@@ -62,6 +62,27 @@ void *sf_malloc(size_t size)
 }
 
 /*
+ * --s->countdown != 0. MIPS: each path stores the count itself, so that
+ * both of free's last delay slots are filled; elsewhere one decrement (x86
+ * does it in memory).
+ */
+static inline bool countdown_dec(struct span *s)
+{
+#if defined(__mips__)
+	uint32_t left = s->countdown - 1;
+
+	if (likely(left != 0)) {
+		s->countdown = left;
+		return true;
+	}
+	s->countdown = 0;
+	return false;
+#else
+	return --s->countdown != 0;
+#endif
+}
+
+/*
  * The fast path: a small span this hart owns (the owner word is this
  * cache: nobody else stores it there), p a slot start whose alloc bit is
  * set (one test covers interior pointers and double frees; other cases
@@ -87,17 +108,11 @@ void sf_free(void *p)
 			uint64_t bit = (uint64_t)((uint32_t)m < (uint32_t)dm)
 				       << ((m >> 32) & 63);
 			uint64_t alloc = b->alloc;
-			uint32_t left = s->countdown - 1;
 
 			if (likely((alloc & bit) != 0)) {
 				b->alloc = alloc ^ bit;
-				/* two stores, each path its own: MIPS fills
-				 * both delay slots */
-				if (likely(left != 0)) {
-					s->countdown = left;
+				if (likely(countdown_dec(s)))
 					return;
-				}
-				s->countdown = 0;
 				cache_span_changed(c, s);
 				return;
 			}
