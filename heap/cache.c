@@ -174,7 +174,9 @@ struct span *cache_refill(struct heap_cache *c, unsigned cls)
 {
 	struct span *s = c->alloc[cls];
 
-	if (shared_load_ptr(&c->inbox) == NULL && s != &empty_span &&
+	/* a full span (nalloc == nelems; empty_span's 0 == 0) goes straight
+	 * to the switch */
+	if (shared_load_ptr(&c->inbox) == NULL && span_nalloc(s) != s->nelems &&
 	    span_load_window(s))
 		return s;
 	return cache_refill_span(c, cls);

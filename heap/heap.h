@@ -410,7 +410,9 @@ struct heap {
 
 extern struct heap mheap;
 extern struct heap_cache heap_caches[MAX_HARTS];
-extern struct span empty_span; /* never written: alloccache 0 forces a refill */
+/* Never written: alloccache 0 forces a refill, nalloc == nelems (0) a span
+ * switch (cache_refill). */
+extern struct span empty_span;
 
 /*
  * The calling hart's cache in a couple of instructions. RISC-V: tp holds
