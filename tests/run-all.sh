@@ -64,7 +64,7 @@ for target in "$@"; do
 	riscv64-virt | mips64-malta)
 		echo "== $target: golang/go#35541 on purpose: seeded runs without and with SPAN_PUBLISH"
 		COLLECTOR=gc RESULTS=build/results/seed.result \
-			tools/seed-repro.sh "$target" "${SEED_RUNS:-200}" "${SEED_MUTANT_RUNS:-20}"
+			tools/seed-repro.sh "$target" "${SEED_RUNS:-200}" "${SEED_MUTANT_RUNS:-50}"
 		;;
 	esac
 	echo "== $target: the harness catches failures"
