@@ -20,7 +20,7 @@ for target in "$@"; do
 		case $target in
 		riscv64-virt | mips64-malta)
 			echo "== $target: golang/go#35541, 1000 seeded runs"
-			COLLECTOR=gc RESULTS=build/results/seed.result \
+			RESULTS=build/results/seed.result \
 				tools/seed-repro.sh "$target" 1000 100
 			;;
 		esac

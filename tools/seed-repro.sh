@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # seed-repro.sh BOARD RUNS [MUTANT_RUNS] - golang/go#35541, both numbers.
 #
-# The seed's case (tests/guest/seed_defer_test.c: DeferHeapAndStack with a
-# collector loading the task records while the tasks copy their stacks) in
-# simulation builds (SF_SIMULATE, sim/storebuf.c):
+# The seed's case (tests/guest/seed_defer_test.c: DeferHeapAndStack while
+# the concurrent collector, gc/, loads the task records as the tasks copy
+# their stacks) in simulation builds (SF_SIMULATE, sim/storebuf.c):
 #
 #   without the barrier  build/BOARD-mutant-SPAN_PUBLISH (-DSF_MUTANT=
 #                        BARRIER_SPAN_PUBLISH): MUTANT_RUNS boots of
@@ -15,10 +15,6 @@
 #                        seed_defer_batch_test (25 trials each; trial i of a
 #                        boot patched with seed S runs with seed S + i, the
 #                        seeds are 1..RUNS). Must be 0 failures.
-#
-# COLLECTOR=gc runs the same with the real collector (gc/, in back-to-back
-# cycles, checking every task record it loads) instead of the test's
-# sampling stand-in: seed_gc_defer_test and seed_gc_defer_batch_test.
 #
 # Prints one line per failure (seed, log), then
 #   seed-repro BOARD: without SPAN_PUBLISH F of M runs failed with "pointer
@@ -32,10 +28,7 @@ mruns=${3:-$((runs / 10 < 20 ? 20 : runs / 10))}
 min_rate=${MIN_RATE:-90}
 limit=${TIMEOUT:-120}
 batch=25 # SEED_BATCH_TRIALS in tests/guest/seed_defer_batch_test.c
-case ${COLLECTOR:-stand-in} in
-gc) single=seed_gc_defer_test many=seed_gc_defer_batch_test who="gc/" ;;
-*) single=seed_defer_test many=seed_defer_batch_test who="stand-in" ;;
-esac
+single=seed_defer_test many=seed_defer_batch_test
 results=${RESULTS:-build/results/seed.result}
 mkdir -p "$(dirname "$results")"
 
@@ -119,7 +112,7 @@ for ((first = 1; first <= runs; first += batch)); do
 	fi
 done
 
-summary="collector $who: without SPAN_PUBLISH $caught of $mruns runs failed with \"pointer to unallocated span\" ($rate%)"
+summary="without SPAN_PUBLISH $caught of $mruns runs failed with \"pointer to unallocated span\" ($rate%)"
 [ "$other" -gt 0 ] && summary+=", $other otherwise"
 summary+="; with it $failed failures in $done_trials runs ($boots boots)"
 echo "seed-repro $board: $summary"

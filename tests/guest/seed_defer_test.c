@@ -28,24 +28,18 @@
  * t->defer is already in memory and the span map entry of its page is
  * not yet).
  *
- * The collector (sample_loop) holds the stack frees (task_stacks_hold(), as
- * a marking collector does, so a stale stack pointer stays in a MANUAL
- * span) and loads, for every live task (task_for_each, as Go's collector
- * walks allgs), over and over: t->defer (when it names a stack record: see
- * STACK_ODD; a heap record may be freed under the collector's feet, which
- * is no error), t->frame and t->stack_lo. Each must land in a MANUAL span.
- * If not, it prints what Go prints,
+ * The collector is the real one (gc/), in back-to-back cycles
+ * (gc_set_continuous) on the collector hart: it loads t->defer, t->frame
+ * and t->stack_lo of every task while the tasks run (gc_check_task_record,
+ * gc/roots.c), as Go's collector loads gp._defer, looks each up with
+ * span_of() and, for a span not in use that a reload after an acquire
+ * still confirms, prints what Go prints,
  *
  *   runtime: pointer 0x... to unallocated span span.base()=0x...
  *       span.limit=0x... span.state=free
  *
- * and panics: the boot fails.
- *
- * With SEED_WITH_GC (seed_gc_defer_test.c) the real collector (gc/) runs
- * instead, in back-to-back cycles (gc_set_continuous): it loads the same
- * fields of every task record while the tasks run (gc_check_task_record,
- * gc/roots.c), checks them with span_of() and reports the same line
- * (gc_bad_pointer, gc/check.c).
+ * and panics (gc_bad_pointer, gc/check.c): the boot fails. The "# trial i:
+ * seed S" line before it names the seed that replays it.
  *
  * Trials. A boot runs SEED_TRIALS trials; trial i reseeds the simulator
  * with (the image's seed, sim/set-seed.sh) + i and runs the workload again,
@@ -75,9 +69,7 @@
 #include "spanfence.h"
 #include "task.h"
 #include "../heap/heap.h" /* span_of, via -Iinclude */
-#ifdef SEED_WITH_GC
 #include "gc.h"
-#endif
 #ifdef SF_SIMULATE
 #include "../sim/storebuf.h"
 #endif
@@ -105,23 +97,8 @@
  * heap buffer, the rest locals. An even count keeps frames 16-byte sized. */
 enum { S_N, S_OUT, S_CHILD, S_BUF, SEED_SLOTS = 12 };
 static const struct frame_desc dhs_desc =
-	FRAME_DESC("deferHeapAndStack", SEED_SLOTS, 1u << S_OUT | 1u << S_BUF);
+    FRAME_DESC("deferHeapAndStack", SEED_SLOTS, 1u << S_OUT | 1u << S_BUF);
 static const struct frame_desc base_desc = {"dhs-base", 1, NULL};
-
-/*
- * Stack bases are at least 2 KiB aligned; the base frame is 24 bytes, every
- * other frame and every defer record a multiple of 16: stack records and
- * frames start at an odd multiple of 8, heap records (16-aligned blocks) do
- * not. So the collector tells a stack record from a heap one by address.
- */
-_Static_assert(sizeof(struct frame) + 1 * sizeof(uintptr_t) == 24,
-	       "base frame: 24 bytes");
-_Static_assert((sizeof(struct frame) + SEED_SLOTS * sizeof(uintptr_t)) %
-			       16 ==
-		       0 &&
-		       sizeof(struct defer) % 16 == 0,
-	       "frames and records keep the parity");
-#define STACK_ODD(p) (((uintptr_t)(p) & 15) == 8)
 
 struct dhs_task {
 	uint64_t iters, ran, calls;
@@ -201,127 +178,7 @@ static void *dhs_task_body(void *arg)
 	return NULL;
 }
 
-/* ---- the collector's side ---- */
-
 static struct task *tasks[SEED_P];
-static uint64_t trial_seed;
-#ifndef SEED_WITH_GC
-static volatile uint32_t sample_stop;
-static struct {
-	uint64_t rounds, samples, stack_defers;
-} cs;
-
-/* The free run holding p, for the report: the page heap names a free run's
- * first and last pages in the span map (heap.h); NULL if none is found. */
-static struct span *free_run_of(const void *p)
-{
-	size_t page = ((uintptr_t)p - mheap.arena) >> PAGE_SHIFT;
-
-	for (size_t i = page + 1; i-- > 0;) {
-		struct span *s = shared_load_ptr(&mheap.spanmap[i]);
-		if (s != NULL)
-			return (uintptr_t)p < s->base + ((uintptr_t)s->npages
-							 << PAGE_SHIFT)
-				       ? s
-				       : NULL;
-	}
-	return NULL;
-}
-
-/*
- * Go's badPointer (runtime/mbitmap.go), then a fatal error. s and state are
- * what the check loaded; with no span map entry, the free run the page heap
- * names around p (which may have been published since: said so).
- */
-static void bad_pointer(const void *p, struct span *s, uint32_t state,
-			struct task *t, const char *field)
-{
-	uintptr_t base = 0, limit = 0;
-	const char *since = "";
-
-	if (s == NULL) {
-		s = free_run_of(p);
-		state = SPAN_FREE;
-		if (s != NULL && shared_load32(&s->state) != SPAN_FREE)
-			since = " (span map entry NULL when loaded; the span "
-				"has been published since)";
-	}
-	if (s != NULL) {
-		base = s->base;
-		limit = s->base + ((uintptr_t)s->npages << PAGE_SHIFT);
-	}
-	kprintf("runtime: pointer %p to unallocated span span.base()=%p "
-		"span.limit=%p span.state=%s%s\n",
-		p, (void *)base, (void *)limit, span_state_name(state), since);
-	kprintf("runtime: found in task '%s' field %s (record %p); stack "
-		"[%p, %p) state %u\n",
-		task_name(t), field, (void *)t,
-		shared_load_ptr((void *const volatile *)&t->stack_lo),
-		shared_load_ptr((void *const volatile *)&t->stack_hi),
-		shared_load32(&t->stack_state));
-#ifdef SF_SIMULATE
-	kprintf("# replay: seed 0x%lx (sim/set-seed.sh, seed_defer_test)\n",
-		(unsigned long)trial_seed);
-#endif
-	panic("found bad pointer in heap");
-}
-
-/* A stack pointer the collector loaded: it must be in a MANUAL span. */
-static void check_stack_ptr(const void *p, struct task *t, const char *field)
-{
-	struct span *s = span_of(p);
-	uint32_t state = s != NULL ? shared_load32(&s->state) : SPAN_FREE;
-
-	if (state != SPAN_MANUAL)
-		bad_pointer(p, s, state, t, field);
-}
-
-/* Under the registry lock (task_for_each): t has not begun to exit, whose
- * stack_free comes after it leaves the registry, so its fields name live
- * stacks or stacks we hold. */
-static void sample(struct task *t, void *ctx)
-{
-	(void)ctx;
-	void *d = shared_load_ptr((void *const volatile *)&t->defer);
-	void *f = shared_load_ptr((void *const volatile *)&t->frame);
-	void *lo = shared_load_ptr((void *const volatile *)&t->stack_lo);
-
-	if (d && STACK_ODD(d)) {
-		cs.stack_defers++;
-		check_stack_ptr(d, t, "defer");
-	}
-	if (f)
-		check_stack_ptr(f, t, "frame");
-	if (lo)
-		check_stack_ptr(lo, t, "stack_lo");
-	cs.samples++;
-}
-
-static void *sample_loop(void *arg)
-{
-	(void)arg;
-	while (!shared_load32(&sample_stop)) {
-		/* As a marking collector does: no stack span goes back to
-		 * the page heap while we may hold a pointer into it. */
-		task_stacks_hold();
-		for (int k = 0; k < 256 && !shared_load32(&sample_stop); k++) {
-			task_for_each(sample, NULL);
-			/* When we sample matters, not how often: where the
-			 * harts take turns on one host thread (QEMU's
-			 * round-robin TCG, the MIPS boards), a relaxing hart
-			 * soon sleeps (arch/mips64/smp.c), the mutator runs
-			 * until our timer wakes us, and we sample wherever it
-			 * was stopped - thousands of times a second instead
-			 * of at every 0.1 s time slice. Under MTTCG a relax is
-			 * a nop. */
-			arch_cpu_relax();
-		}
-		task_stacks_release();
-		cs.rounds++;
-	}
-	return NULL;
-}
-#endif /* !SEED_WITH_GC */
 
 /* ---- trials ---- */
 
@@ -331,11 +188,9 @@ static uint64_t total_ms;
 
 static int run_trial(unsigned trial, uint64_t seed)
 {
-	struct hart *col = collector_hart();
 	struct task_stats before, after;
 	int ok = 1;
 
-	trial_seed = seed;
 #ifdef SF_SIMULATE
 	/* Every hart reseeds at its next simulated access (storebuf.h). */
 	sim_seed(seed);
@@ -345,22 +200,13 @@ static int run_trial(unsigned trial, uint64_t seed)
 	task_stats_global(&before);
 	uint64_t t0 = counter_time();
 	for (int i = 0; i < SEED_P; i++) {
-		tasks[i] = task_spawn(task_mutator_hart((unsigned)i /
-							2 % task_mutator_count()),
-				      "dhs", dhs_task_body, &st[i], NULL);
+		tasks[i] = task_spawn(
+		    task_mutator_hart((unsigned)i / 2 % task_mutator_count()),
+		    "dhs", dhs_task_body, &st[i], NULL);
 		if (!KTAP_EXPECT(tasks[i] != NULL))
 			return 0;
 	}
-#ifdef SEED_WITH_GC
-	(void)col; /* gc/'s loop runs there */
-	sched_run_all();
-#else
-	shared_store32(&sample_stop, 0);
-	hart_call(col, sample_loop, NULL);
-	sched_run_all();
-	shared_store32(&sample_stop, 1);
-	hart_wait(col);
-#endif
+	sched_run_all(); /* gc/'s loop runs on the collector hart */
 	total_ms += (counter_time() - t0) * 1000 / counter_time_hz();
 	for (int i = 0; i < SEED_P; i++) {
 		task_join(tasks[i]);
@@ -402,7 +248,6 @@ static void test_seed_defer_heap_and_stack(void)
 		  (unsigned long)total.growths, (unsigned long)total.shrinks,
 		  (unsigned long)total.bytes_copied,
 		  (unsigned long)total.ptrs_adjusted);
-#ifdef SEED_WITH_GC
 	struct gc_stats gs;
 	gc_get_stats(&gs);
 	ktap_diag("collector (gc/): %lu cycles, %lu task records checked (%lu "
@@ -410,28 +255,18 @@ static void test_seed_defer_heap_and_stack(void)
 		  (unsigned long)gs.cycles, (unsigned long)gs.task_record_scans,
 		  (unsigned long)gs.stale_records,
 		  (unsigned long)gs.bad_pointers);
-#else
-	ktap_diag("collector: %lu samples (%lu of a stack record in t->defer), "
-		  "%lu holds",
-		  (unsigned long)cs.samples, (unsigned long)cs.stack_defers,
-		  (unsigned long)cs.rounds);
-#endif
 }
 
 static const struct ktap_case cases[] = {
-	KTAP_CASE(test_seed_defer_heap_and_stack),
+    KTAP_CASE(test_seed_defer_heap_and_stack),
 };
 
 int main(void)
 {
-#ifdef SEED_WITH_GC
 	gc_init(NULL);
 	gc_set_continuous(true);
-	int r = ktap_run("seed-gc-defer", cases, KTAP_COUNT(cases));
+	int r = ktap_run("seed-defer", cases, KTAP_COUNT(cases));
 	gc_set_continuous(false);
 	gc_shutdown();
 	return r;
-#else
-	return ktap_run("seed-defer", cases, KTAP_COUNT(cases));
-#endif
 }
