@@ -73,10 +73,16 @@ uint64_t history_now(void)
 	return seq;
 }
 
-void history_write(unsigned hart, uintptr_t addr, unsigned size, uint64_t val)
+/* Under the lock on return: the write about to be made is recorded. */
+static void begin_write(unsigned hart, volatile void *p, unsigned size)
 {
 	history_lock();
-	record(hart, addr, size);
+	record(hart, (uintptr_t)p, size);
+}
+
+void history_write(unsigned hart, uintptr_t addr, unsigned size, uint64_t val)
+{
+	begin_write(hart, (volatile void *)addr, size);
 	if (size == 8)
 		arch_store64((volatile uint64_t *)addr, val);
 	else
@@ -86,49 +92,44 @@ void history_write(unsigned hart, uintptr_t addr, unsigned size, uint64_t val)
 
 uint64_t history_fetch_add64(unsigned hart, volatile uint64_t *p, uint64_t v)
 {
-	history_lock();
-	record(hart, (uintptr_t)p, 8);
-	uint64_t r = arch_fetch_add64(p, v);
+	begin_write(hart, p, 8);
+	v = arch_fetch_add64(p, v);
 	history_unlock();
-	return r;
+	return v;
 }
 
 uint32_t history_fetch_add32(unsigned hart, volatile uint32_t *p, uint32_t v)
 {
-	history_lock();
-	record(hart, (uintptr_t)p, 4);
-	uint32_t r = arch_fetch_add32(p, v);
+	begin_write(hart, p, 4);
+	v = arch_fetch_add32(p, v);
 	history_unlock();
-	return r;
+	return v;
 }
 
 uint32_t history_swap32(unsigned hart, volatile uint32_t *p, uint32_t v)
 {
-	history_lock();
-	record(hart, (uintptr_t)p, 4);
-	uint32_t r = arch_swap32(p, v);
+	begin_write(hart, p, 4);
+	v = arch_swap32(p, v);
 	history_unlock();
-	return r;
+	return v;
 }
 
 bool history_cas64(unsigned hart, volatile uint64_t *p, uint64_t old,
 		   uint64_t new)
 {
-	history_lock();
-	record(hart, (uintptr_t)p, 8);
-	bool r = arch_cas64(p, old, new);
+	begin_write(hart, p, 8);
+	bool done = arch_cas64(p, old, new);
 	history_unlock();
-	return r;
+	return done;
 }
 
 bool history_cas32(unsigned hart, volatile uint32_t *p, uint32_t old,
 		   uint32_t new)
 {
-	history_lock();
-	record(hart, (uintptr_t)p, 4);
-	bool r = arch_cas32(p, old, new);
+	begin_write(hart, p, 4);
+	bool done = arch_cas32(p, old, new);
 	history_unlock();
-	return r;
+	return done;
 }
 
 uint64_t history_value_at(unsigned hart, uintptr_t addr, unsigned size,
