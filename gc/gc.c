@@ -53,7 +53,11 @@ void gc_idle_pause(void)
 
 bool gc_driver_acquire(uint32_t who)
 {
-	if (!atomic_cas32(&gc.driver, 0, who))
+	/* Test, then CAS (as spin_lock does): a hart waiting for the driver
+	 * polls with a load, not with a read-modify-write that would keep
+	 * the line bouncing (and, under SF_SIMULATE, never let its own
+	 * buffered stores drain: a lock it released could stay held). */
+	if (shared_load32(&gc.driver) != 0 || !atomic_cas32(&gc.driver, 0, who))
 		return false;
 	/* Orders our reads of the driver's state (task table, claims, phase)
 	 * after taking it; pairs with GC_WORLD, the last release of the
@@ -81,8 +85,7 @@ bool gc_step(bool may_stall)
 		return false;
 	shared_store64(&gc.heartbeat, shared_load64(&gc.heartbeat) + 1);
 	uint32_t stall = shared_load32(&gc.stall);
-	if (may_stall && stall != GC_STALL_OFF &&
-	    !shared_load32(&gc.in_stop) &&
+	if (may_stall && stall != GC_STALL_OFF && !shared_load32(&gc.in_stop) &&
 	    (stall == GC_STALL_ANY ||
 	     (shared_load32(&gc.phase) == GC_PHASE_MARK &&
 	      shared_load32(&gc.driver) == h->index + 1))) {
@@ -146,15 +149,14 @@ static void cycle_end(uint64_t mark_ns, uint64_t stw_ns)
 	if (mark_ns > shared_load64(&gc.mark_ns_max))
 		shared_store64(&gc.mark_ns_max, mark_ns);
 	if (shared_load32(&gc.trace))
-		gc_trace_cycle(gc.c_heap_before,
-			       shared_load64(&gc.heap_marked), mark_ns, stw_ns);
+		gc_trace_cycle(gc.c_heap_before, shared_load64(&gc.heap_marked),
+			       mark_ns, stw_ns);
 }
 
 void gc_tasks_end(void)
 {
 	for (unsigned h = 0; h < MAX_HARTS; h++)
-		shared_store_ptr((void *volatile *)&gc_harts[h].scan_req,
-				 NULL);
+		shared_store_ptr((void *volatile *)&gc_harts[h].scan_req, NULL);
 }
 
 /* Abandon a cycle the collector lost to a mutator: drop local work. */
@@ -182,26 +184,26 @@ void gc_cycle_concurrent(struct gc_marker *m)
 	for (;;) {
 		bool tasks_done = gc_tasks_pass(m, true);
 		bool dry = gc_mark_drain(m, GC_DRAIN_BUDGET);
-		if (gc_step(true))
-			{
-		abandon(m);
-		return;
-	}
+		if (gc_step(true)) {
+			abandon(m);
+			return;
+		}
 		if (!tasks_done || !dry) {
 			if (dry)
 				gc_spin_pause(); /* waiting for self-scans */
 			continue;
 		}
 		if (!gc_handshake(GC_HS_FLUSH, 0)) {
-		abandon(m);
-		return;
-	}
+			abandon(m);
+			return;
+		}
 		if (!gc_pool_empty())
 			continue;
 		t_stop = gc_now_ns();
 		gc_handshake(GC_HS_STOP, selfscan);
 		gc.c_stopped = gc_now_ns() - t_stop;
-		/* Held to the flip: no root (un)registration shades meanwhile. */
+		/* Held to the flip: no root (un)registration shades meanwhile.
+		 */
 		spin_lock(&gc.roots_lock);
 		if (gc_pool_empty() && m->n == 0)
 			break;

@@ -187,9 +187,15 @@
  * span, a waiting mutator) pops a span from an unswept list under the
  * class lock, claims it with a CAS sg-2 -> sg-1 (so no span is swept
  * twice), keeps alloc & mark, clears the marks, stores sg and files it on
- * a swept list or frees it to the page heap. Allocators take only swept
- * spans (sweepgen == sg, checked). gc.nunswept counts spans not yet swept;
- * the next cycle starts only at 0 (GC_SWEEP_DONE orders the sweepers'
+ * a swept list or frees it to the page heap. The sg a sweeper pops with
+ * must not go stale under it: mutators sweep between safe points (the
+ * flip's STOP holds them at one), the driver flips itself, and code outside
+ * any mutator, which no STOP waits for, sweeps only while it holds the
+ * driver (gc_test_allocated). Only the collector hart, sweeping in the
+ * background after a mutator took the driver from it, can pop with an old
+ * sg; its claim fails and it puts the span back (sweep.c). Allocators take only
+ * swept spans (sweepgen == sg, checked). gc.nunswept counts spans not yet
+ * swept; the next cycle starts only at 0 (GC_SWEEP_DONE orders the sweepers'
  * clearing of mark bits before the driver's first marks).
  *
  * POINTER CHECKING (check.c)
@@ -315,13 +321,13 @@
 #include "spinlock.h"
 #include "task.h"
 
-#define likely(x) __builtin_expect(!!(x), 1)
+#define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
-#define GC_SLOW __attribute__((cold, noinline))
+#define GC_SLOW	    __attribute__((cold, noinline))
 
 /* Span classes: size class x {scan, noscan}. */
 #define GC_NSPANCLASS (NUM_SIZE_CLASSES * 2)
-#define GC_HDR 16 /* header of a scannable object */
+#define GC_HDR	      16 /* header of a scannable object */
 
 /* What a span is to the collector (gc_kind). */
 enum gc_spankind { GC_KIND_NONE, GC_KIND_SCAN, GC_KIND_NOSCAN };
@@ -336,11 +342,11 @@ enum gc_hs_kind { GC_HS_ACK, GC_HS_FLUSH, GC_HS_STOP };
  * and kind, in one word, so that a hart never pairs one handshake's epoch
  * with another's kind.
  */
-#define GC_HS_WORD(seq, selfscan, kind)                                        \
+#define GC_HS_WORD(seq, selfscan, kind) \
 	((uint32_t)(seq) << 4 | (uint32_t)(selfscan) << 2 | (uint32_t)(kind))
-#define GC_HS_SEQ(w) ((w) >> 4)
+#define GC_HS_SEQ(w)	  ((w) >> 4)
 #define GC_HS_SELFSCAN(w) (((w) >> 2) & 3)
-#define GC_HS_KIND(w) ((w)&3)
+#define GC_HS_KIND(w)	  ((w)&3)
 
 /* The header of a scannable object. */
 struct gc_hdr {
@@ -359,19 +365,19 @@ struct gc_wbuf {
 
 /* Each hart's collector state; index = hart index. */
 struct gc_hart {
-	volatile uint32_t ack;	  /* last handshake epoch answered (hart) */
-	volatile uint32_t active; /* non-task mutator entered (hart) */
+	volatile uint32_t ack;	    /* last handshake epoch answered (hart) */
+	volatile uint32_t active;   /* non-task mutator entered (hart) */
 	volatile uint64_t scan_req; /* struct task *: scan yourself (the
 				       driver sets it, the hart clears it) */
-	struct gc_wbuf *wbuf;	  /* hart only (driver during a STOP) */
+	struct gc_wbuf *wbuf;	    /* hart only (driver during a STOP) */
 	struct span *alloc[GC_NSPANCLASS]; /* cached spans, or &gc_empty_span */
-	uint64_t marked;	  /* bytes shaded here since the last flip */
+	uint64_t marked; /* bytes shaded here since the last flip */
 	/* allocate-black (alloc.c): the window of alloc[sc] pre-marked for
 	 * mark epoch winmark[sc] (gc.cycle + 1 while marking) */
 	uint32_t winmark[GC_NSPANCLASS];
 	uint16_t winword[GC_NSPANCLASS];
 	struct span *winspan[GC_NSPANCLASS];
-	uint32_t in_poll;	  /* reentrancy guard */
+	uint32_t in_poll; /* reentrancy guard */
 	/* verification: the running task's roots, collected at the STOP */
 	void **vroots;
 	size_t nvroots, vcap;
@@ -409,19 +415,20 @@ struct gc_root {
 
 struct gc_state {
 	/* phase and handshakes */
-	volatile uint32_t phase;     /* enum gc_phase */
-	volatile uint32_t hs_epoch;  /* last handshake requested: GC_HS_WORD */
+	volatile uint32_t phase;      /* enum gc_phase */
+	volatile uint32_t hs_epoch;   /* last handshake requested: GC_HS_WORD */
 	volatile uint32_t hs_release; /* last STOP word released */
-	volatile uint32_t driver;    /* 0, or hart index + 1 driving */
-	volatile uint64_t heartbeat; /* collector progress */
-	volatile uint32_t request;   /* a cycle is wanted */
-	volatile uint32_t quiesce;   /* tests: the collector starts no cycle */
-	volatile uint32_t stop_loop; /* gc_shutdown */
+	volatile uint32_t driver;     /* 0, or hart index + 1 driving */
+	volatile uint64_t heartbeat;  /* collector progress */
+	volatile uint32_t request;    /* a cycle is wanted */
+	volatile uint32_t quiesce;    /* tests: the collector starts no cycle */
+	volatile uint32_t stop_loop;  /* gc_shutdown */
 	volatile uint32_t loop_running;
-	volatile uint32_t stall;     /* test: collector stalls */
-	volatile uint32_t in_stop;  /* driver: the world is stopped */
-	volatile uint64_t cycle;     /* completed mark phases */
-	volatile uint32_t cycle_mode; /* this cycle: enum gc_mode, or 2 takeover */
+	volatile uint32_t stall;   /* test: collector stalls */
+	volatile uint32_t in_stop; /* driver: the world is stopped */
+	volatile uint64_t cycle;   /* completed mark phases */
+	volatile uint32_t
+	    cycle_mode; /* this cycle: enum gc_mode, or 2 takeover */
 
 	/* sweeping */
 	volatile uint32_t sweepgen;
@@ -457,9 +464,9 @@ struct gc_state {
 	/* the driver's task table (roots.c) */
 	struct gc_tslot *ts;
 	uint32_t ts_cap, ts_n;
-	uint32_t ts_todo;	  /* tasks not yet scanned */
+	uint32_t ts_todo; /* tasks not yet scanned */
 	bool ts_overflow;
-	struct task **claims;	  /* tasks the driver holds claimed */
+	struct task **claims; /* tasks the driver holds claimed */
 	uint32_t nclaims, claims_cap;
 
 	/* stats */
@@ -505,9 +512,9 @@ static inline uint64_t gc_now_ns(void)
 {
 	uint64_t t = counter_time(), hz = counter_time_hz();
 
-	return hz == 1000000000u ? t
-				 : t / hz * 1000000000u +
-				       t % hz * 1000000000u / hz;
+	return hz == 1000000000u
+		   ? t
+		   : t / hz * 1000000000u + t % hz * 1000000000u / hz;
 }
 
 static inline void gc_relax(void)
@@ -522,8 +529,8 @@ static inline void gc_stat_add(volatile uint64_t *p, uint64_t v)
 }
 
 /* ---- gc.c ---- */
-void gc_idle_pause(void); /* a longer wait (the host sleeps a little) */
-void gc_spin_pause(void); /* a short one in a wait that should be short */
+void gc_idle_pause(void);     /* a longer wait (the host sleeps a little) */
+void gc_spin_pause(void);     /* a short one in a wait that should be short */
 bool gc_step(bool may_stall); /* collector: heartbeat, stall; lost driver? */
 bool gc_driver_acquire(uint32_t who);
 void gc_driver_release(void);
@@ -561,7 +568,7 @@ bool gc_marker_refill(struct gc_marker *m);
 void gc_marker_free(struct gc_marker *m);
 
 /* ---- mark.c ---- */
-struct gc_where { /* where a pointer was found, for reports */
+struct gc_where {	  /* where a pointer was found, for reports */
 	const char *what; /* "object", "root", "a frame slot of task", ... */
 	const void *base; /* the object, slot or record (NULL: none) */
 	size_t off;
@@ -571,8 +578,7 @@ struct gc_where { /* where a pointer was found, for reports */
 /* Shade p: onto m's stack, or (m NULL) this hart's buffer. */
 void gc_shade(void *p, const struct gc_where *w, struct gc_marker *m);
 bool gc_is_marked(struct span *s, unsigned idx);
-bool gc_object_of(struct span *s, const void *p, uintptr_t *obj,
-		  unsigned *idx);
+bool gc_object_of(struct span *s, const void *p, uintptr_t *obj, unsigned *idx);
 uint64_t gc_scan_object(void *obj, struct span *s, struct gc_marker *m);
 bool gc_mark_drain(struct gc_marker *m, uint64_t budget);
 uint64_t gc_assist_work(uint64_t bytes);

@@ -107,11 +107,18 @@ static bool span_full(const struct span *s)
 
 /*
  * Pop an unswept span of c (partial first), claimed; NULL if none. sg is
- * the caller's gc.sweepgen: a sweeper that is not stopped by the flip's
- * STOP (the collector hart, or code outside any mutator) may hold an old
- * one when a flip happens meanwhile, and then pops a span that is not
- * unswept after all. The CAS tells (no span is ever swept twice); such a
- * span goes back where its sweepgen says and the caller looks again.
+ * the caller's gc.sweepgen, and every sweeper but one keeps it current
+ * while it sweeps: a mutator sweeps between safe points and a flip happens
+ * only in a STOP, which holds it at one; the driver flips itself; code
+ * outside any mutator sweeps only while it holds the driver
+ * (gc_test_allocated), never in gc_wait_cycle, because the STOP does not
+ * wait for it. The exception is the collector hart sweeping in the
+ * background (collector_loop) after a mutator took the driver from it
+ * (FAULT TOLERANCE): its sg may be a flip or more behind, and the set it
+ * pops from may then be a swept one. The claim's CAS tells (it expects sg -
+ * 2, which no span has once gc.sweepgen moved on), so no span is ever swept
+ * twice, and the span goes back where its sweepgen says. For any other
+ * sweeper a failed claim is a span on the wrong list: fatal.
  */
 static struct span *take_unswept(struct gc_central *c, uint32_t sg)
 {
@@ -124,10 +131,10 @@ static struct span *take_unswept(struct gc_central *c, uint32_t sg)
 		s = span_list_pop(&c->full[set]);
 	spin_unlock(&c->lock);
 	if (s != NULL && !sweep_claim(s, sg)) {
-		uint32_t now = shared_load32(&gc.sweepgen);
-		if (now == sg)
+		if (this_hart() != collector_hart() ||
+		    shared_load32(&gc.sweepgen) == sg)
 			panic("gc: span %p on an unswept list has sweepgen %u "
-			      "(heap %u)",
+			      "(heap %u): swept twice?",
 			      (void *)s->base, shared_load32(&s->sweepgen), sg);
 		gc_central_put(s, s->sizeclass != 0 && span_full(s));
 		return NULL;
