@@ -9,13 +9,8 @@
 #include "gc.h"
 
 struct gc_hart gc_harts[MAX_HARTS];
-struct span gc_empty_span;	     /* alloccache 0: forces a refill */
-volatile uint32_t gc_alloc_gate;     /* nonzero: take the slow path */
-
-size_t gc_span_objsize(const struct span *s)
-{
-	return s->sizeclass ? s->elemsize : (size_t)s->npages << PAGE_SHIFT;
-}
+struct span gc_empty_span;	 /* alloccache 0: forces a refill */
+volatile uint32_t gc_alloc_gate; /* nonzero: take the slow path */
 
 static uint64_t word_mask(const struct span *s, unsigned w)
 {
@@ -280,12 +275,15 @@ static GC_SLOW void *alloc_large(struct gc_hart *gh, const struct gc_type *t,
 	return p;
 }
 
-static GC_SLOW void *alloc_slow(const struct gc_type *t, size_t n,
-				size_t size)
+/* Not cold: while marking, every allocation comes here (and a cold
+ * function's inline zeroing compiles to rep stos on x86). */
+static __attribute__((noinline)) void *alloc_slow(const struct gc_type *t,
+						  size_t n, size_t size)
 {
 	struct gc_hart *gh = gc_me();
 
-	gc_poll();
+	if (gc_poll_due(gh))
+		gc_poll();
 	if (size > SMALL_MAX)
 		return alloc_large(gh, t, n, size);
 	unsigned sc = size_class(size) * 2 + (t->ptrmap == NULL);
@@ -316,8 +314,8 @@ alloc_fast(const struct gc_type *t, size_t n, size_t size)
 {
 	if (likely(size <= 1024 && shared_load32(&gc_alloc_gate) == 0)) {
 		struct gc_hart *gh = gc_me();
-		unsigned sc = size_to_class8[(size + 7) >> 3] * 2 +
-			      (t->ptrmap == NULL);
+		unsigned sc =
+		    size_to_class8[(size + 7) >> 3] * 2 + (t->ptrmap == NULL);
 		struct span *s = gh->alloc[sc];
 
 		if (likely(s->alloccache != 0))

@@ -508,6 +508,12 @@ static inline uint32_t gc_kind(const struct span *s)
 			     : GC_KIND_SCAN;
 }
 
+/* The size of a span's objects (a large span's one object: the span). */
+static inline size_t gc_span_objsize(const struct span *s)
+{
+	return s->sizeclass ? s->elemsize : (size_t)s->npages << PAGE_SHIFT;
+}
+
 static inline uint64_t gc_now_ns(void)
 {
 	uint64_t t = counter_time(), hz = counter_time_hz();
@@ -544,7 +550,6 @@ void gc_tasks_end(void);
 void gc_alloc_init(void);
 void gc_cache_release_all(struct gc_hart *gh);
 void gc_span_free(struct span *s);
-size_t gc_span_objsize(const struct span *s);
 
 /* ---- sweep.c ---- */
 bool gc_sweep_one(void);
@@ -598,6 +603,14 @@ void gc_check_task_record(struct task *t);
 
 /* ---- handshake.c ---- */
 void gc_poll(void);
+
+/* gc_poll's first test, inline for the allocation slow path: a handshake
+ * this hart has not answered, or a request to scan its running task. */
+static inline bool gc_poll_due(const struct gc_hart *gh)
+{
+	return shared_load32(&gh->ack) != shared_load32(&gc.hs_epoch) ||
+	       shared_load_ptr((void *const volatile *)&gh->scan_req) != NULL;
+}
 void gc_task_hook(struct task *t);
 bool gc_handshake(enum gc_hs_kind kind, uint32_t selfscan);
 void gc_world_release(void);

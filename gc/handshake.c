@@ -98,14 +98,13 @@ static void answer(struct gc_hart *gh, uint32_t e)
 void gc_poll(void)
 {
 	struct gc_hart *gh = gc_me();
-	uint32_t e = shared_load32(&gc.hs_epoch);
+	uint32_t e;
 	struct task *t;
 
-	/* The common case, in two loads: nothing new for this hart. */
-	if (likely(shared_load32(&gh->ack) == e &&
-		   shared_load_ptr((void *const volatile *)&gh->scan_req) ==
-		       NULL))
+	/* The common case, in three loads: nothing new for this hart. */
+	if (likely(!gc_poll_due(gh)))
 		return;
+	e = shared_load32(&gc.hs_epoch);
 	if (gh->in_poll)
 		return;
 	t = task_current();

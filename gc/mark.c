@@ -19,8 +19,7 @@ bool gc_is_marked(struct span *s, unsigned idx)
 
 /* The object p points into: its start in *obj and slot in *idx; false if
  * p is past the last slot of a small span (reported by the caller). */
-bool gc_object_of(struct span *s, const void *p, uintptr_t *obj,
-		  unsigned *idx)
+bool gc_object_of(struct span *s, const void *p, uintptr_t *obj, unsigned *idx)
 {
 	if (s->sizeclass == 0) {
 		*idx = 0;
@@ -112,8 +111,8 @@ static void bad_header(void *obj, struct span *s, const struct gc_hdr *h)
 {
 	kprintf("runtime: object %p in span %p (elemsize %zu) has a corrupt "
 		"header: type %p n %lu\n",
-		obj, (void *)s->base, gc_span_objsize(s),
-		(const void *)h->type, (unsigned long)h->n);
+		obj, (void *)s->base, gc_span_objsize(s), (const void *)h->type,
+		(unsigned long)h->n);
 	panic("gc: corrupt object header");
 }
 
@@ -123,21 +122,30 @@ uint64_t gc_scan_object(void *obj, struct span *s, struct gc_marker *m)
 	const struct gc_hdr *h = obj;
 	const struct gc_type *t = h->type;
 	uint64_t n = h->n;
-	size_t objsize = gc_span_objsize(s);
+	size_t room = gc_span_objsize(s) - GC_HDR;
 
+	/* n * t->size <= room, without a division: n <= room first, so the
+	 * product cannot overflow. */
 	if (t == NULL || t->magic != GC_TYPE_MAGIC || t->ptrmap == NULL ||
-	    t->size == 0 || n > (objsize - GC_HDR) / t->size)
+	    t->size == 0 || n > room || n * t->size > room)
 		bad_header(obj, s, h);
 	char *payload = (char *)obj + GC_HDR;
 	unsigned words = t->size / 8;
 	struct gc_where w = {.what = "object", .base = obj, .name = t->name};
+	/* Most objects are one element of at most 64 words: one map word. */
+	uint64_t first = t->ptrmap[0];
+	if (words < 64)
+		first &= (1ull << words) - 1;
 	for (uint64_t i = 0; i < n; i++) {
 		char *elem = payload + i * t->size;
 		for (unsigned wi = 0; wi * 64 < words; wi++) {
-			uint64_t mask = t->ptrmap[wi];
-			unsigned left = words - wi * 64;
-			if (left < 64)
-				mask &= (1ull << left) - 1;
+			uint64_t mask = first;
+			if (wi != 0) {
+				unsigned left = words - wi * 64;
+				mask = t->ptrmap[wi];
+				if (left < 64)
+					mask &= (1ull << left) - 1;
+			}
 			for (; mask; mask &= mask - 1) {
 				unsigned k = wi * 64 + bit_index(mask & -mask);
 				void *p = shared_load_ptr(
@@ -194,7 +202,7 @@ bool gc_mark_drain(struct gc_marker *m, uint64_t budget)
 				gc_marker_donate(m);
 		}
 		if (stop || m->scanned - start >= budget) {
-			/* Unscanned objects back on the stack (they are grey). */
+			/* Unscanned ones back on the stack (they are grey). */
 			while (count > 0) {
 				gc_marker_push(m, fifo[head]);
 				head = (head + 1) % GC_PREFETCH;
@@ -215,8 +223,8 @@ uint64_t gc_assist_work(uint64_t bytes)
 
 	while (done < bytes && (b = gc_wbuf_take_full()) != NULL) {
 		for (uint32_t i = 0; i < b->n; i++)
-			done += gc_scan_object(b->obj[i], span_of(b->obj[i]),
-					       NULL);
+			done +=
+			    gc_scan_object(b->obj[i], span_of(b->obj[i]), NULL);
 		gc_wbuf_put_free(b);
 	}
 	gc_stat_add(&gh->assist_bytes, done);
@@ -244,9 +252,10 @@ void gc_heap_walk(struct gc_marker *m)
 			uint64_t bits = shared_load64(mw) & s->bits[w].alloc;
 			for (; bits; bits &= bits - 1) {
 				unsigned idx = w * 64 + bit_index(bits & -bits);
-				gc_scan_object((void *)(s->base + (uintptr_t)idx *
-								    s->elemsize),
-					       s, m);
+				gc_scan_object(
+				    (void *)(s->base +
+					     (uintptr_t)idx * s->elemsize),
+				    s, m);
 			}
 		}
 	}
