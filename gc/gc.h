@@ -191,12 +191,13 @@
  * must not go stale under it: mutators sweep between safe points (the
  * flip's STOP holds them at one), the driver flips itself, and code outside
  * any mutator, which no STOP waits for, sweeps only while it holds the
- * driver (gc_test_allocated). Only the collector hart, sweeping in the
- * background after a mutator took the driver from it, can pop with an old
- * sg; its claim fails and it puts the span back (sweep.c). Allocators take only
- * swept spans (sweepgen == sg, checked). gc.nunswept counts spans not yet
- * swept; the next cycle starts only at 0 (GC_SWEEP_DONE orders the sweepers'
- * clearing of mark bits before the driver's first marks).
+ * driver (gc_test_allocated, gc_collect's wait). Only the collector hart,
+ * sweeping in the background after a mutator took the driver from it, can
+ * pop with an old sg; its claim fails and it puts the span back (sweep.c).
+ * Allocators take only swept spans (sweepgen == sg, checked). gc.nunswept
+ * counts spans not yet swept; the next cycle starts only at 0
+ * (GC_SWEEP_DONE orders the sweepers' clearing of mark bits before the
+ * driver's first marks).
  *
  * POINTER CHECKING (check.c)
  *

@@ -15,9 +15,9 @@
  */
 #include "gc.h"
 
-#define GC_MIN_GOAL (4ull << 20)
+#define GC_MIN_GOAL	(4ull << 20)
 #define GC_ASSIST_RATIO 2
-#define GC_STALL_NS (250ull * 1000 * 1000)
+#define GC_STALL_NS	(250ull * 1000 * 1000)
 
 void gc_pacer_update(void)
 {
@@ -132,6 +132,24 @@ bool gc_takeover(void)
 	return true;
 }
 
+/*
+ * Sweep what is left, as far as the caller may: a mutator always (a flip
+ * waits for it at a safe point), other code only while it holds the driver,
+ * so that no flip makes its sweep generation stale (sweep.c, take_unswept).
+ * Without a collector hart nobody else sweeps in the background.
+ */
+static void sweep_rest(bool mutator, uint32_t me)
+{
+	if (mutator) {
+		while (gc_sweep_one())
+			;
+	} else if (gc_driver_acquire(me)) {
+		while (gc_sweep_one())
+			;
+		gc_driver_release();
+	}
+}
+
 /* Wait until gc.cycle reaches target (answering handshakes, assisting,
  * sweeping), taking over if the collector stalls; then maybe finish the
  * sweep. */
@@ -177,13 +195,14 @@ void gc_wait_cycle(uint64_t target, bool finish_sweep)
 	}
 	if (!finish_sweep)
 		return;
-	if (mutator)
-		while (gc_sweep_one())
-			;
-	/* Others may be sweeping the last spans: wait for them. */
+	sweep_rest(mutator, me);
+	/* Others may be sweeping the last spans: wait for them, sweeping
+	 * what we may meanwhile (with no collector hart, nobody else does). */
 	while (shared_load64(&gc.nunswept) != 0 &&
-	       shared_load64(&gc.cycle) == target)
+	       shared_load64(&gc.cycle) == target) {
 		gc_idle_pause();
+		sweep_rest(mutator, me);
+	}
 	/* Orders the caller's reads of the swept spans after the sweepers'
 	 * work; pairs with GC_SWEEP_DONE before each nunswept decrement. */
 	acquire_barrier(BARRIER_GC_SWEEP_DONE);

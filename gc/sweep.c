@@ -111,8 +111,8 @@ static bool span_full(const struct span *s)
  * while it sweeps: a mutator sweeps between safe points and a flip happens
  * only in a STOP, which holds it at one; the driver flips itself; code
  * outside any mutator sweeps only while it holds the driver
- * (gc_test_allocated), never in gc_wait_cycle, because the STOP does not
- * wait for it. The exception is the collector hart sweeping in the
+ * (gc_test_allocated, gc_wait_cycle's sweep_rest), because the STOP does
+ * not wait for it. The exception is the collector hart sweeping in the
  * background (collector_loop) after a mutator took the driver from it
  * (FAULT TOLERANCE): its sg may be a flip or more behind, and the set it
  * pops from may then be a swept one. The claim's CAS tells (it expects sg -
