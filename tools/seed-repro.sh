@@ -12,7 +12,7 @@
 #                        it counts if the collector reported "pointer ... to
 #                        unallocated span". Must be >= 90% (MIN_RATE).
 #   with the barrier     build/BOARD-sim: RUNS seeded trials, in boots of
-#                        seed_defer_batch_test (25 trials each; trial i of a
+#                        seed_defer_batch_test (10 trials each; trial i of a
 #                        boot patched with seed S runs with seed S + i, the
 #                        seeds are 1..RUNS). Must be 0 failures.
 #
@@ -27,7 +27,7 @@ board=$1 runs=$2
 mruns=${3:-$((runs / 10 < 20 ? 20 : runs / 10))}
 min_rate=${MIN_RATE:-90}
 limit=${TIMEOUT:-120}
-batch=25 # SEED_BATCH_TRIALS in tests/guest/seed_defer_batch_test.c
+batch=10 # SEED_BATCH_TRIALS in tests/guest/seed_defer_batch_test.c
 single=seed_defer_test many=seed_defer_batch_test
 results=${RESULTS:-build/results/seed.result}
 mkdir -p "$(dirname "$results")"

@@ -6,7 +6,7 @@
  * ends the boot, and its seed (printed) replays alone in seed_defer_test.
  */
 #ifndef SEED_BATCH_TRIALS
-#define SEED_BATCH_TRIALS 25
+#define SEED_BATCH_TRIALS 10
 #endif
 #define SEED_TRIALS SEED_BATCH_TRIALS
 #include "seed_defer_test.c"
