@@ -23,7 +23,10 @@ help:
 	@echo "                  ends with 'N passed, N failed'"
 	@echo "  make bench      benchmarks, not tests: instructions per malloc+free per board vs"
 	@echo "                  newlib's malloc, host wall time vs glibc/mimalloc/jemalloc,"
-	@echo "                  callgrind; writes build/bench/heap.md"
+	@echo "                  callgrind; writes build/bench/heap.md; then the collector:"
+	@echo "                  pauses, cycle times and throughput per board, concurrent"
+	@echo "                  vs stop-the-world, the host vs bdwgc, and a plot of each"
+	@echo "                  gctrace log (build/logs/<board>/gc_bench-*.svg)"
 	@echo "  make stress     the long modes (DeferHeapAndStack P=4 N=10000 D=200)"
 	@echo "  make images     build every guest image for the selected boards"
 	@echo "  make host-test  only the host tests (sanitizers, fuzzing)"
@@ -61,6 +64,9 @@ test: deps
 bench: deps
 	@tools/deps.sh bench
 	@$(MAKE) -s -f mk/bench.mk BENCH_BOARDS="$(SELECTED)" bench
+	@for b in $(SELECTED); do \
+		$(MAKE) -s -f mk/gc.mk BOARD=$$b gc-bench || exit 1; done
+	@$(MAKE) -s -f mk/gc.mk gc-host-bench
 
 stress: deps
 	@tests/run-stress.sh $(if $(BOARD),$(BOARD),host $(BOARDS))
