@@ -16,12 +16,12 @@
 #include <time.h>
 
 #define BENCH_STRETCH 18
-#define BENCH_LONG 16
-#define BENCH_ARRAY 500000
-#define BENCH_MIND 4
-#define BENCH_MAXD 16
-#define BENCH_BT 16
-#define BENCH_LIMIT (256u << 20)
+#define BENCH_LONG    16
+#define BENCH_ARRAY   500000
+#define BENCH_MIND    4
+#define BENCH_MAXD    16
+#define BENCH_BT      16
+#define BENCH_LIMIT   (256u << 20)
 
 struct node {
 	struct node *left, *right;
@@ -112,8 +112,8 @@ static int gcbench(void)
 
 static long item_check(struct node *n)
 {
-	return n->left == NULL ? 1 : 1 + item_check(n->left) +
-					 item_check(n->right);
+	return n->left == NULL ? 1
+			       : 1 + item_check(n->left) + item_check(n->right);
 }
 
 static int bintree(void)
@@ -160,11 +160,9 @@ static void run(const char *what, int (*fn)(void))
 	qsort(pauses, npauses, sizeof(pauses[0]), cmp64);
 	printf("bench: host bdwgc      %-9s %6lu ms %4lu cycles  pause max %lu "
 	       "us p99 %lu us of %zu  heap %lu MiB%s\n",
-	       what, (unsigned long)(ns / 1000000),
-	       (unsigned long)gcs,
+	       what, (unsigned long)(ns / 1000000), (unsigned long)gcs,
 	       (unsigned long)(npauses ? pauses[npauses - 1] / 1000 : 0),
-	       (unsigned long)(npauses ? pauses[npauses * 99 / 100] / 1000
-				       : 0),
+	       (unsigned long)(npauses ? pauses[npauses * 99 / 100] / 1000 : 0),
 	       npauses, (unsigned long)(GC_get_heap_size() >> 20),
 	       ok ? "" : "  (WRONG RESULT)");
 }

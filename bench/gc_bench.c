@@ -37,22 +37,22 @@
 #ifndef BENCH_STRETCH
 #if defined(__x86_64__)
 #define BENCH_STRETCH 18
-#define BENCH_LONG 16
-#define BENCH_ARRAY 500000
-#define BENCH_MAXD 16
-#define BENCH_BT 16
-#define BENCH_LIMIT (256u << 20)
+#define BENCH_LONG    16
+#define BENCH_ARRAY   500000
+#define BENCH_MAXD    16
+#define BENCH_BT      16
+#define BENCH_LIMIT   (256u << 20)
 #else
 /* A board under QEMU TCG: the long-lived data of the original (a tree of
  * depth 16, 500000 doubles: ~10 MiB live) on a 64 MiB heap, fewer
  * temporary trees. */
 #define BENCH_STRETCH 14
-#define BENCH_LONG 16
-#define BENCH_ARRAY 500000
-#define BENCH_MAXD 12
-#define BENCH_BT 12
-#define BENCH_LIMIT (64u << 20)
-#define BENCH_REPEAT 1
+#define BENCH_LONG    16
+#define BENCH_ARRAY   500000
+#define BENCH_MAXD    12
+#define BENCH_BT      12
+#define BENCH_LIMIT   (64u << 20)
+#define BENCH_REPEAT  1
 #endif
 #endif
 #define BENCH_MIND 4
@@ -168,7 +168,8 @@ static long item_check(struct node *n)
 {
 	struct node *l = gc_load(&n->left);
 
-	return l == NULL ? 1 : 1 + item_check(l) + item_check(gc_load(&n->right));
+	return l == NULL ? 1
+			 : 1 + item_check(l) + item_check(gc_load(&n->right));
 }
 
 static void *bt_depth(void *arg)
@@ -203,8 +204,8 @@ static void *bintree(void *arg)
 	make_tree(BENCH_BT, 0);
 	gc_store(&bt_long_lived, frame_ptr(frame_top(), 0));
 	for (int d = 4; d <= BENCH_BT; d += 2, n++) {
-		jobs[n] = (struct bt_job){.depth = d,
-					  .iterations = 1L << (BENCH_BT - d + 4)};
+		jobs[n] = (struct bt_job){
+		    .depth = d, .iterations = 1L << (BENCH_BT - d + 4)};
 		ts[n] = task_spawn(task_mutator_hart((unsigned)n % m), "bt",
 				   bt_depth, &jobs[n], NULL);
 	}
@@ -267,10 +268,10 @@ static struct result measure(void (*spawn_and_run)(void))
 		if (ms < r.ms) {
 			r.ms = ms;
 			r.cycles = b.cycles - a.cycles;
-			r.mark_avg_ns = r.cycles ? (b.mark_ns_total -
-						    a.mark_ns_total) /
-						       r.cycles
-						 : 0;
+			r.mark_avg_ns =
+			    r.cycles
+				? (b.mark_ns_total - a.mark_ns_total) / r.cycles
+				: 0;
 			r.allocated = b.allocated - a.allocated;
 		}
 		r.npauses += n1 - n0;
@@ -279,9 +280,8 @@ static struct result measure(void (*spawn_and_run)(void))
 	}
 	qsort(all, nall, sizeof(all[0]), cmp64);
 	r.pmax_ns = nall ? all[nall - 1] : 0;
-	r.p99_ns = nall ? all[nall * 99 / 100 < nall ? nall * 99 / 100
-						 : nall - 1]
-			: 0;
+	r.p99_ns =
+	    nall ? all[nall * 99 / 100 < nall ? nall * 99 / 100 : nall - 1] : 0;
 	r.p50_ns = nall ? all[nall / 2] : 0;
 	return r;
 }
@@ -303,8 +303,9 @@ static void run_gcbench(unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		task_join(ts[i]);
 		if (!gcbs[i].ok)
-			kprintf("# bench: GCBench %u: long-lived data damaged\n",
-				i);
+			kprintf(
+			    "# bench: GCBench %u: long-lived data damaged\n",
+			    i);
 		gc_root_unregister(&gcbs[i].long_lived);
 		gc_root_unregister(&gcbs[i].array);
 	}
@@ -326,8 +327,8 @@ static void run_bintree(void)
 {
 	bt_long_lived = NULL; /* the last run's tree is gone */
 	gc_root_register(&bt_long_lived, "bench bintree");
-	struct task *t = task_spawn(task_mutator_hart(0), "bintree", bintree,
-				    NULL, NULL);
+	struct task *t =
+	    task_spawn(task_mutator_hart(0), "bintree", bintree, NULL, NULL);
 	sched_run_all();
 	task_join(t);
 	gc_root_unregister(&bt_long_lived);

@@ -30,15 +30,18 @@
 #include "platform.h"
 #include "task.h"
 
-#define PUSHES 1000
-#define RUNS 20
+#define PUSHES	  1000
+#define RUNS	  20
 #define GROW_RUNS 5
 
 /* slot 0: a pointer to the parent's slot 2, slot 1: a heap pointer */
 static const struct frame_desc d_bench = FRAME_DESC("bench", 8, 0x3);
 static uintptr_t heap_thing[4];
 
-static uint64_t ticks(void) { return counter_instret(); }
+static uint64_t ticks(void)
+{
+	return counter_instret();
+}
 
 /* n iterations of a loop of known length; returns instructions run. */
 static uint64_t known_loop(uint64_t n)
@@ -91,7 +94,10 @@ static void print_centi(const char *what, uint64_t c, const char *unit)
 
 static uint64_t push_centi; /* an ordinary push, for the growth figures */
 
-static __attribute__((noinline)) void empty(void) { __asm__ volatile(""); }
+static __attribute__((noinline)) void empty(void)
+{
+	__asm__ volatile("");
+}
 
 static void *bench_push_pop(void *arg)
 {
@@ -180,8 +186,8 @@ static void grow_at(size_t size)
 {
 	struct grow_out o;
 	struct task_opts opts = {.stack_size = size, .stack_max = 4 * size};
-	struct task *t = task_spawn(task_mutator_hart(0), "grow", bench_grow,
-				    &o, &opts);
+	struct task *t =
+	    task_spawn(task_mutator_hart(0), "grow", bench_grow, &o, &opts);
 
 	sched_run_all();
 	task_join(t);

@@ -73,7 +73,10 @@ void __retarget_lock_close_recursive(_LOCK_T lock)
 	__retarget_lock_close(lock);
 }
 
-void __retarget_lock_acquire(_LOCK_T lock) { recursive_lock(&lock->lock); }
+void __retarget_lock_acquire(_LOCK_T lock)
+{
+	recursive_lock(&lock->lock);
+}
 
 void __retarget_lock_acquire_recursive(_LOCK_T lock)
 {
@@ -90,7 +93,10 @@ int __retarget_lock_try_acquire_recursive(_LOCK_T lock)
 	return recursive_trylock(&lock->lock) ? 0 : -1; /* 0: taken */
 }
 
-void __retarget_lock_release(_LOCK_T lock) { recursive_unlock(&lock->lock); }
+void __retarget_lock_release(_LOCK_T lock)
+{
+	recursive_unlock(&lock->lock);
+}
 
 void __retarget_lock_release_recursive(_LOCK_T lock)
 {

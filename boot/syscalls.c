@@ -80,10 +80,16 @@ int _fstat(int fd, struct stat *st)
 }
 int fstat(int fd, struct stat *st) ALIAS(_fstat);
 
-int _isatty(int fd) { return fd >= 0 && fd <= 2; }
+int _isatty(int fd)
+{
+	return fd >= 0 && fd <= 2;
+}
 int isatty(int fd) ALIAS(_isatty);
 
-int _getpid(void) { return 1; }
+int _getpid(void)
+{
+	return 1;
+}
 int getpid(void) ALIAS(_getpid);
 
 int _kill(int pid, int sig)
@@ -106,4 +112,7 @@ int _gettimeofday(struct timeval *tv, void *tz)
 }
 int gettimeofday(struct timeval *tv, void *tz) ALIAS(_gettimeofday);
 
-void _exit(int status) { platform_exit(status); }
+void _exit(int status)
+{
+	platform_exit(status);
+}

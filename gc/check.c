@@ -22,8 +22,8 @@ static struct span *free_run_of(const void *p)
 		if (s != NULL)
 			return (uintptr_t)p < s->base + ((uintptr_t)s->npages
 							 << PAGE_SHIFT)
-				       ? s
-				       : NULL;
+				   ? s
+				   : NULL;
 	}
 	return NULL;
 }
@@ -73,19 +73,19 @@ static void report_where(const struct gc_where *w)
 			span_slot(s, w->base, &idx);
 			obj += (uintptr_t)idx * s->elemsize;
 		}
-		size = state == SPAN_SMALL ? s->elemsize
-		       : state == SPAN_LARGE
-			   ? (size_t)s->npages << PAGE_SHIFT
-			   : 0;
-		kprintf("object=%p s.base()=%p s.limit=%p s.sizeclass=%u "
-			"s.elemsize=%zu s.state=%s%s\n",
-			(void *)obj, (void *)s->base,
-			(void *)(s->base + ((uintptr_t)s->npages << PAGE_SHIFT)),
-			s->sizeclass, size, span_state_name(state),
-			gc_kind(s) == GC_KIND_SCAN     ? " (collected)"
-			: gc_kind(s) == GC_KIND_NOSCAN ? " (collected, noscan)"
-			: state == SPAN_MANUAL	       ? ""
-						       : " (malloc)");
+		size = state == SPAN_SMALL   ? s->elemsize
+		       : state == SPAN_LARGE ? (size_t)s->npages << PAGE_SHIFT
+					     : 0;
+		kprintf(
+		    "object=%p s.base()=%p s.limit=%p s.sizeclass=%u "
+		    "s.elemsize=%zu s.state=%s%s\n",
+		    (void *)obj, (void *)s->base,
+		    (void *)(s->base + ((uintptr_t)s->npages << PAGE_SHIFT)),
+		    s->sizeclass, size, span_state_name(state),
+		    gc_kind(s) == GC_KIND_SCAN	   ? " (collected)"
+		    : gc_kind(s) == GC_KIND_NOSCAN ? " (collected, noscan)"
+		    : state == SPAN_MANUAL	   ? ""
+						   : " (malloc)");
 		if (w->name != NULL)
 			kprintf("object: %s%s%s\n",
 				w->task ? "task '" : "type ", w->name,
@@ -132,9 +132,10 @@ void gc_bad_pointer_seen(const void *p, struct span *s, uint32_t state,
 			p, (void *)base, (void *)limit, span_state_name(state),
 			s->nelems, s->elemsize);
 	else
-		kprintf("runtime: pointer %p to unallocated span span.base()=%p "
-			"span.limit=%p span.state=%s\n",
-			p, (void *)base, (void *)limit, span_state_name(state));
+		kprintf(
+		    "runtime: pointer %p to unallocated span span.base()=%p "
+		    "span.limit=%p span.state=%s\n",
+		    p, (void *)base, (void *)limit, span_state_name(state));
 	if (now != NULL && shared_load32(&now->state) != state)
 		kprintf("runtime: (the span map now says span.base()=%p "
 			"span.state=%s: published after the pointer was "
@@ -143,11 +144,12 @@ void gc_bad_pointer_seen(const void *p, struct span *s, uint32_t state,
 			span_state_name(shared_load32(&now->state)));
 	report_where(w);
 	if (w != NULL && w->task != NULL)
-		kprintf("runtime: task '%s' stack [%p, %p) state %u\n",
-			task_name(w->task),
-			shared_load_ptr((void *const volatile *)&w->task->stack_lo),
-			shared_load_ptr((void *const volatile *)&w->task->stack_hi),
-			shared_load32(&w->task->stack_state));
+		kprintf(
+		    "runtime: task '%s' stack [%p, %p) state %u\n",
+		    task_name(w->task),
+		    shared_load_ptr((void *const volatile *)&w->task->stack_lo),
+		    shared_load_ptr((void *const volatile *)&w->task->stack_hi),
+		    shared_load32(&w->task->stack_state));
 	panic("found bad pointer in heap (gc cycle %lu, hart %u)",
 	      (unsigned long)shared_load64(&gc.cycle), this_hart()->index);
 }

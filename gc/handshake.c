@@ -19,8 +19,8 @@
 
 /* ---- hart side ---- */
 
-static void collect_vroot(void **slot, enum task_slot_kind kind,
-			  struct task *t, void *ctx)
+static void collect_vroot(void **slot, enum task_slot_kind kind, struct task *t,
+			  void *ctx)
 {
 	struct gc_hart *gh = ctx;
 	void *p = shared_load_ptr((void *const volatile *)slot);
@@ -79,7 +79,7 @@ static void answer(struct gc_hart *gh, uint32_t e)
 		return;
 	for (unsigned spins = 0;
 	     (int32_t)(GC_HS_SEQ(shared_load32(&gc.hs_release)) -
-			GC_HS_SEQ(e)) < 0;
+		       GC_HS_SEQ(e)) < 0;
 	     spins++) {
 		/* A stop is short (a check and the flip): spin first; yielding
 		 * the core on a loaded host can cost a scheduler slice. */
@@ -111,8 +111,8 @@ void gc_poll(void)
 	/* Only mutators answer: a task, or entered non-task code. */
 	if (t == NULL && shared_load32(&gh->active) == 0)
 		return;
-	bool req = t != NULL && shared_load_ptr((void *const volatile *)&gh
-							->scan_req) == t;
+	bool req = t != NULL &&
+		   shared_load_ptr((void *const volatile *)&gh->scan_req) == t;
 	if (shared_load32(&gh->ack) == e && !req)
 		return; /* a request for another task of this hart */
 	gh->in_poll = 1;
@@ -232,8 +232,7 @@ static void hs_visit(struct task *t, void *arg)
 			}
 			return;
 		}
-		if (h + 1 == c->self ||
-		    shared_load32(&gc_harts[h].ack) == c->e)
+		if (h + 1 == c->self || shared_load32(&gc_harts[h].ack) == c->e)
 			return;
 		task_request_safepoint(t);
 		c->pending++;
@@ -310,8 +309,7 @@ bool gc_handshake(enum gc_hs_kind kind, uint32_t selfscan)
 	/* Idle harts (all their tasks claimed, no entered code) cannot touch
 	 * their buffers: take them. So does the driver's own hart. */
 	for (unsigned h = 0; h < hart_count; h++)
-		if (h + 1 == c.self ||
-		    shared_load32(&gc_harts[h].ack) != c.e)
+		if (h + 1 == c.self || shared_load32(&gc_harts[h].ack) != c.e)
 			gc_hart_flush(&gc_harts[h]);
 	return true;
 }

@@ -63,7 +63,8 @@ void gc_trace_cycle(uint64_t heap_before, uint64_t heap_marked,
 
 	shared_store64(&cycle_pause_max, 0);
 	kprintf("gc %lu @%lu.%03lus %s: mark %lu.%03lu ms, stw %lu us (stop "
-		"%lu us), max pause %lu us; heap %lu->%lu KiB, marked %lu KiB, goal %lu "
+		"%lu us), max pause %lu us; heap %lu->%lu KiB, marked %lu KiB, "
+		"goal %lu "
 		"KiB, in use %lu KiB; %u harts\n",
 		(unsigned long)shared_load64(&gc.cycle),
 		(unsigned long)(at / 1000000000u),
@@ -72,8 +73,8 @@ void gc_trace_cycle(uint64_t heap_before, uint64_t heap_marked,
 		(unsigned long)(mark_ns / 1000u % 1000u),
 		(unsigned long)(stw_ns / 1000u),
 		(unsigned long)(gc.c_stopped / 1000u),
-		(unsigned long)(pmax / 1000u),
-		kib(heap_before), kib(gc.c_heap_end), kib(heap_marked),
+		(unsigned long)(pmax / 1000u), kib(heap_before),
+		kib(gc.c_heap_end), kib(heap_marked),
 		kib(shared_load64(&gc.heap_goal)),
 		kib(shared_load64(&gc.heap_inuse)), hart_count);
 }

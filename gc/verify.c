@@ -42,8 +42,8 @@ static void vpush(void *obj)
 	v.stack[v.n++] = obj;
 }
 
-static void fail(const char *why, const void *p, uintptr_t obj,
-		 struct span *s, const struct gc_where *w)
+static void fail(const char *why, const void *p, uintptr_t obj, struct span *s,
+		 const struct gc_where *w)
 {
 	kprintf("gc verify: cycle %lu: %s: pointer %p to object %p (span "
 		"%p, elemsize %zu, %s)\n",
@@ -115,8 +115,8 @@ void gc_verify(void)
 	v.reached = 0;
 	/* The driver holds the roots lock (termination). */
 	for (size_t i = 0; i < gc.nroots; i++) {
-		void *p = shared_load_ptr(
-		    (void *const volatile *)gc.roots[i].slot);
+		void *p =
+		    shared_load_ptr((void *const volatile *)gc.roots[i].slot);
 		struct gc_where w = {.what = "root", .name = gc.roots[i].name};
 		if (p != NULL)
 			vref(p, &w, NULL);

@@ -38,15 +38,15 @@ uint64_t atomic_fetch_add64(volatile uint64_t *p, uint64_t v);
 uint32_t atomic_fetch_add32(volatile uint32_t *p, uint32_t v);
 uint32_t atomic_swap32(volatile uint32_t *p, uint32_t v);
 #else
-#define shared_load64 arch_load64
-#define shared_store64 arch_store64
-#define shared_load32 arch_load32
-#define shared_store32 arch_store32
-#define atomic_cas64 arch_cas64
-#define atomic_cas32 arch_cas32
+#define shared_load64	   arch_load64
+#define shared_store64	   arch_store64
+#define shared_load32	   arch_load32
+#define shared_store32	   arch_store32
+#define atomic_cas64	   arch_cas64
+#define atomic_cas32	   arch_cas32
 #define atomic_fetch_add64 arch_fetch_add64
 #define atomic_fetch_add32 arch_fetch_add32
-#define atomic_swap32 arch_swap32
+#define atomic_swap32	   arch_swap32
 #endif
 
 /* Pointer-sized helpers (every port is LP64). */
@@ -64,7 +64,7 @@ static inline bool atomic_cas_ptr(void *volatile *p, const void *old,
 				  const void *new)
 {
 	return atomic_cas64((volatile uint64_t *)p, (uint64_t)(uintptr_t)old,
-			    (uint64_t)(uintptr_t)new);
+			    (uint64_t)(uintptr_t) new);
 }
 
 #endif

@@ -17,9 +17,9 @@
 
 #include "asm/counter.h"
 
-#define counter_cycles arch_cycles
+#define counter_cycles	arch_cycles
 #define counter_instret arch_instret
-#define counter_time arch_time
+#define counter_time	arch_time
 #define counter_time_hz arch_time_hz
 
 #endif

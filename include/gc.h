@@ -59,16 +59,16 @@ struct gc_type {
 
 /* A type for the C type ctype whose pointer words are given as a list of
  * 64-bit bitmap words (word 0 of the object is bit 0 of the first). */
-#define GC_TYPE(name_, ctype_, ...)                                            \
-	{                                                                      \
-		.magic = GC_TYPE_MAGIC, .size = sizeof(ctype_),                \
-		.ptrmap = (const uint64_t[]){__VA_ARGS__}, .name = (name_),    \
+#define GC_TYPE(name_, ctype_, ...)                                         \
+	{                                                                   \
+		.magic = GC_TYPE_MAGIC, .size = sizeof(ctype_),             \
+		.ptrmap = (const uint64_t[]){__VA_ARGS__}, .name = (name_), \
 	}
 /* A type of size_ bytes without pointers: allocated in noscan spans. */
-#define GC_TYPE_NOSCAN(name_, size_)                                           \
-	{                                                                      \
-		.magic = GC_TYPE_MAGIC, .size = (size_), .ptrmap = NULL,       \
-		.name = (name_),                                               \
+#define GC_TYPE_NOSCAN(name_, size_)                                     \
+	{                                                                \
+		.magic = GC_TYPE_MAGIC, .size = (size_), .ptrmap = NULL, \
+		.name = (name_),                                         \
 	}
 
 /* ---- allocation ---- */
@@ -123,20 +123,20 @@ void gc_safepoint(void);
 /* ---- control ---- */
 
 enum gc_mode {
-	GC_CONCURRENT,	/* mark on the collector hart (the default) */
+	GC_CONCURRENT,	   /* mark on the collector hart (the default) */
 	GC_STOP_THE_WORLD, /* the same collector, marking with all harts
 			      stopped (for comparison) */
 };
 
 struct gc_options {
-	int percent;	  /* GOGC: grow by this much before the next cycle
-			     (default 100; < 0: only gc_collect and the
-			     limit start cycles) */
-	size_t limit;	  /* hard limit on live + new bytes (0: 7/8 of
-			     the arena) */
-	bool trace;	  /* one console line per cycle (gctrace) */
-	bool verify;	  /* re-mark stop-the-world after each concurrent
-			     mark and check (tests) */
+	int percent;  /* GOGC: grow by this much before the next cycle
+			 (default 100; < 0: only gc_collect and the
+			 limit start cycles) */
+	size_t limit; /* hard limit on live + new bytes (0: 7/8 of
+			 the arena) */
+	bool trace;   /* one console line per cycle (gctrace) */
+	bool verify;  /* re-mark stop-the-world after each concurrent
+			 mark and check (tests) */
 	enum gc_mode mode;
 };
 
@@ -159,26 +159,26 @@ int gc_parse_options(const char *s, struct gc_options *opts);
 /* Run a full cycle (and finish its sweep), waiting for it. A safe point. */
 void gc_collect(void);
 
-int gc_set_percent(int percent);     /* returns the old value */
-size_t gc_set_limit(size_t bytes);   /* returns the old value */
+int gc_set_percent(int percent);   /* returns the old value */
+size_t gc_set_limit(size_t bytes); /* returns the old value */
 bool gc_set_trace(bool on);
 bool gc_set_verify(bool on);
 enum gc_mode gc_set_mode(enum gc_mode mode);
 
 struct gc_stats {
-	uint64_t cycles;	 /* completed mark phases */
-	uint64_t heap_live;	 /* marked at the last cycle + allocated since */
-	uint64_t heap_marked;	 /* marked at the last cycle */
-	uint64_t heap_goal;	 /* next cycle ends by this size */
-	uint64_t heap_inuse;	 /* bytes of spans holding collected objects */
-	uint64_t allocated;	 /* bytes allocated since boot */
-	uint64_t freed;		 /* bytes swept free since boot */
+	uint64_t cycles;      /* completed mark phases */
+	uint64_t heap_live;   /* marked at the last cycle + allocated since */
+	uint64_t heap_marked; /* marked at the last cycle */
+	uint64_t heap_goal;   /* next cycle ends by this size */
+	uint64_t heap_inuse;  /* bytes of spans holding collected objects */
+	uint64_t allocated;   /* bytes allocated since boot */
+	uint64_t freed;	      /* bytes swept free since boot */
 	uint64_t objects_freed;
 	uint64_t spans_swept;
-	uint64_t pause_max_ns;	 /* longest mutator pause (ns of guest time) */
+	uint64_t pause_max_ns; /* longest mutator pause (ns of guest time) */
 	uint64_t pause_total_ns;
 	uint64_t pauses;
-	uint64_t mark_ns_total;	 /* concurrent marking, all cycles */
+	uint64_t mark_ns_total; /* concurrent marking, all cycles */
 	uint64_t mark_ns_max;
 	uint64_t assist_ns;	 /* time mutators spent assisting */
 	uint64_t assist_bytes;	 /* bytes scanned by assists */
@@ -187,11 +187,11 @@ struct gc_stats {
 	uint64_t bad_pointers;	 /* found (fatal unless a test allows) */
 	uint64_t stale_records;	 /* freed defer records seen through a task */
 	uint64_t task_record_scans;
-	uint64_t stacks_scanned; /* by the collector (claimed) */
+	uint64_t stacks_scanned;      /* by the collector (claimed) */
 	uint64_t stacks_self_scanned; /* by their own task at a safepoint */
-	uint64_t verified;	 /* cycles re-marked and checked */
-	uint64_t term_retries;	 /* mark terminations that found more work */
-	uint64_t heartbeat;	 /* the collector hart's steps (alive?) */
+	uint64_t verified;	      /* cycles re-marked and checked */
+	uint64_t term_retries; /* mark terminations that found more work */
+	uint64_t heartbeat;    /* the collector hart's steps (alive?) */
 };
 
 void gc_get_stats(struct gc_stats *st);

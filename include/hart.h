@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define MAX_HARTS 8
+#define MAX_HARTS	8
 #define HART_STACK_SIZE (64 * 1024)
 
 enum hart_role { HART_MUTATOR, HART_COLLECTOR };
@@ -25,7 +25,7 @@ enum hart_mailbox_state { MAILBOX_IDLE, MAILBOX_POSTED, MAILBOX_DONE };
 
 struct hart {
 	void *stack_top;      /* first: entry code loads it at offset 0 */
-	unsigned index;       /* boot order: 0 is the boot hart */
+	unsigned index;	      /* boot order: 0 is the boot hart */
 	unsigned long hartid; /* hardware id (RISC-V mhartid, MIPS CPUNum) */
 	enum hart_role role;
 	volatile uint32_t online; /* set by the hart itself once running */

@@ -17,11 +17,11 @@
 #include "hart.h"
 
 struct platform_info {
-	const char *board;     /* "riscv64-virt", ... */
-	uintptr_t mem_base;    /* usable RAM after the image */
-	uintptr_t mem_end;     /* end of usable RAM */
-	size_t ram_size;       /* RAM size as the board reports it */
-	unsigned nharts;       /* harts found, boot hart included */
+	const char *board;		  /* "riscv64-virt", ... */
+	uintptr_t mem_base;		  /* usable RAM after the image */
+	uintptr_t mem_end;		  /* end of usable RAM */
+	size_t ram_size;		  /* RAM size as the board reports it */
+	unsigned nharts;		  /* harts found, boot hart included */
 	unsigned long hartids[MAX_HARTS]; /* [0] is the boot hart */
 };
 
@@ -48,7 +48,7 @@ __attribute__((noreturn)) void boot_secondary(struct hart *h);
 
 /* Exit statuses, distinct so the test runner can tell them apart. */
 #define EXIT_TEST_FAILED 1
-#define EXIT_PANIC 2
-#define EXIT_TRAP 3
+#define EXIT_PANIC	 2
+#define EXIT_TRAP	 3
 
 #endif

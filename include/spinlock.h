@@ -20,7 +20,10 @@ struct recursive_lock {
 	uint32_t depth;
 };
 
-#define SPINLOCK_INIT {0}
+#define SPINLOCK_INIT \
+	{             \
+		0     \
+	}
 
 void spin_lock(struct spinlock *l);
 void spin_unlock(struct spinlock *l);

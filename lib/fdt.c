@@ -5,12 +5,12 @@
  */
 #include "fdt.h"
 
-#define FDT_MAGIC 0xd00dfeed
+#define FDT_MAGIC      0xd00dfeed
 #define FDT_BEGIN_NODE 1
-#define FDT_END_NODE 2
+#define FDT_END_NODE   2
 #define FDT_PROP_TOKEN 3
-#define FDT_NOP 4
-#define FDT_END 9
+#define FDT_NOP	       4
+#define FDT_END	       9
 
 static uint32_t be32(const void *p)
 {
@@ -39,15 +39,21 @@ bool fdt_valid(const void *fdt)
 	return fdt != 0 && be32(fdt) == FDT_MAGIC;
 }
 
-uint32_t fdt_total_size(const void *fdt) { return be32((const uint8_t *)fdt + 4); }
+uint32_t fdt_total_size(const void *fdt)
+{
+	return be32((const uint8_t *)fdt + 4);
+}
 
-static uint32_t align4(uint32_t n) { return (n + 3) & ~3u; }
+static uint32_t align4(uint32_t n)
+{
+	return (n + 3) & ~3u;
+}
 
-void fdt_walk(const void *fdt, void (*visit)(void *ctx, const struct fdt_item *),
-	      void *ctx)
+void fdt_walk(const void *fdt,
+	      void (*visit)(void *ctx, const struct fdt_item *), void *ctx)
 {
 	const uint8_t *base = fdt;
-	const uint8_t *p = base + be32(base + 8);       /* off_dt_struct */
+	const uint8_t *p = base + be32(base + 8); /* off_dt_struct */
 	const char *strings = (const char *)base + be32(base + 12);
 	const char *names[32];
 	int depth = -1;
@@ -68,16 +74,16 @@ void fdt_walk(const void *fdt, void (*visit)(void *ctx, const struct fdt_item *)
 			if (++depth >= 32)
 				return;
 			names[depth] = name;
-			item = (struct fdt_item){FDT_NODE_BEGIN, depth, name,
-						 0, 0, 0};
+			item = (struct fdt_item){
+			    FDT_NODE_BEGIN, depth, name, 0, 0, 0};
 			visit(ctx, &item);
 			break;
 		}
 		case FDT_END_NODE:
 			if (depth < 0)
 				return;
-			item = (struct fdt_item){FDT_NODE_END, depth,
-						 names[depth], 0, 0, 0};
+			item = (struct fdt_item){
+			    FDT_NODE_END, depth, names[depth], 0, 0, 0};
 			visit(ctx, &item);
 			depth--;
 			break;
@@ -88,8 +94,8 @@ void fdt_walk(const void *fdt, void (*visit)(void *ctx, const struct fdt_item *)
 			p += 8;
 			if (depth >= 0) {
 				item = (struct fdt_item){
-					FDT_PROP, depth, names[depth],
-					strings + nameoff, p, len};
+				    FDT_PROP,	       depth, names[depth],
+				    strings + nameoff, p,     len};
 				visit(ctx, &item);
 			}
 			p += align4(len);

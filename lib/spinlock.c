@@ -35,7 +35,10 @@ void spin_unlock(struct spinlock *l)
 	shared_store32(&l->locked, 0);
 }
 
-static uint32_t owner_tag(void) { return this_hart()->index + 1; }
+static uint32_t owner_tag(void)
+{
+	return this_hart()->index + 1;
+}
 
 int recursive_trylock(struct recursive_lock *l)
 {

@@ -27,8 +27,7 @@
 #include "console.h"
 #include "task_internal.h"
 
-int defer_push(enum defer_where where, defer_fn fn, void *arg,
-	       uintptr_t data)
+int defer_push(enum defer_where where, defer_fn fn, void *arg, uintptr_t data)
 {
 	struct task *t = task_current();
 	struct defer *d;
@@ -36,13 +35,14 @@ int defer_push(enum defer_where where, defer_fn fn, void *arg,
 	if (!t)
 		panic("defer_push outside a task");
 	if (!LOAD_PTR(t->frame))
-		panic("defer_push: task '%s' has no frame to defer to", t->name);
+		panic("defer_push: task '%s' has no frame to defer to",
+		      t->name);
 	if (where == DEFER_HEAP) {
 		d = sf_malloc(sizeof(*d));
 		if (!d) {
-			task_set_error(t, TASK_ENOMEM,
-				       "task '%s': no memory for a defer record",
-				       t->name);
+			task_set_error(
+			    t, TASK_ENOMEM,
+			    "task '%s': no memory for a defer record", t->name);
 			return TASK_ENOMEM;
 		}
 		d->heap = 1;

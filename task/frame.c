@@ -67,8 +67,8 @@ push_slow(struct task *t, const struct frame_desc *d, const uintptr_t *args,
 	if (unlikely(nargs > d->nslots))
 		panic("frame_push_args: %u arguments for the %u slots of '%s'",
 		      nargs, d->nslots, d->name);
-	if ((size_t)((char *)LOAD_PTR(t->stack_hi) -
-		     (char *)LOAD_PTR(t->sp)) < bytes &&
+	if ((size_t)((char *)LOAD_PTR(t->stack_hi) - (char *)LOAD_PTR(t->sp)) <
+		bytes &&
 	    stack_grow(t, bytes, d->name, &rel) != 0)
 		return NULL;
 	struct frame *f = place(t, d, LOAD_PTR(t->sp));
@@ -88,7 +88,7 @@ static inline struct frame *push(struct task *t, const struct frame_desc *d)
 	char *sp = LOAD_PTR(t->sp);
 
 	if (unlikely((size_t)((char *)LOAD_PTR(t->stack_hi) - sp) <
-			     frame_bytes(d) ||
+			 frame_bytes(d) ||
 		     shared_load32(&t->safepoint) != 0))
 		return push_slow(t, d, NULL, 0);
 	return place(t, d, sp);
@@ -99,8 +99,8 @@ struct frame *frame_push(const struct frame_desc *d)
 	return push(current_or_panic("frame_push"), d);
 }
 
-struct frame *frame_push_args(const struct frame_desc *d,
-			      const uintptr_t *args, unsigned nargs)
+struct frame *frame_push_args(const struct frame_desc *d, const uintptr_t *args,
+			      unsigned nargs)
 {
 	return push_slow(current_or_panic("frame_push_args"), d, args, nargs);
 }
@@ -137,9 +137,10 @@ static inline void pop(struct task *t)
 	struct frame *f = LOAD_PTR(t->frame);
 	struct defer *d = LOAD_PTR(t->defer);
 
-	if (unlikely(!f || (d && DLOAD(d, frame) == f) ||
-		     (t->refs && (char *)stack_ref_slot(t->refs) >= (char *)f) ||
-		     shared_load32(&t->safepoint) != 0)) {
+	if (unlikely(
+		!f || (d && DLOAD(d, frame) == f) ||
+		(t->refs && (char *)stack_ref_slot(t->refs) >= (char *)f) ||
+		shared_load32(&t->safepoint) != 0)) {
 		pop_slow(t);
 		return;
 	}
@@ -147,7 +148,10 @@ static inline void pop(struct task *t)
 	STORE_PTR(t->frame, frame_parent(f));
 }
 
-void frame_pop(void) { pop(current_or_panic("frame_pop")); }
+void frame_pop(void)
+{
+	pop(current_or_panic("frame_pop"));
+}
 
 void frame_pop_all(struct task *t)
 {

@@ -31,7 +31,7 @@
 #include "task_internal.h"
 
 static struct spinlock registry_lock;
-static struct task *registry; /* under registry_lock */
+static struct task *registry;		 /* under registry_lock */
 static volatile uint64_t safepoint_hook; /* void (*)(struct task *) */
 
 void task_registry_add(struct task *t)
@@ -98,7 +98,8 @@ void task_scan_stack(struct task *t, task_visit_fn visit, void *ctx)
 		const struct frame_desc *d = f->desc;
 		for (unsigned w = 0; d->ptrmap && w * 64 < d->nslots; w++)
 			for (uint64_t m = frame_ptr_bits(d, w); m; m &= m - 1)
-				visit((void **)&f->slot[w * 64 + bit_index(m & -m)],
+				visit((void **)&f
+					  ->slot[w * 64 + bit_index(m & -m)],
 				      TASK_SLOT_FRAME, t, ctx);
 	}
 	for (struct defer *d = LOAD_PTR(t->defer); d; d = DLOAD(d, link))
@@ -120,5 +121,5 @@ void task_set_safepoint_hook(void (*hook)(struct task *t))
 void (*task_safepoint_hook_get(void))(struct task *t)
 {
 	return (void (*)(struct task *))(uintptr_t)shared_load64(
-		&safepoint_hook);
+	    &safepoint_hook);
 }

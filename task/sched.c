@@ -64,7 +64,10 @@ void __tsan_set_fiber_name(void *fiber, const char *name);
 static struct sched scheds[MAX_HARTS];
 static volatile uint32_t live_tasks; /* on every hart: spawned, not done */
 
-struct sched *sched_of(struct hart *h) { return &scheds[h->index]; }
+struct sched *sched_of(struct hart *h)
+{
+	return &scheds[h->index];
+}
 
 struct task *task_current(void)
 {
@@ -170,10 +173,9 @@ void sched_switch_out(struct task *t)
 		runq_push(s, t);
 	}
 #ifdef TASK_ASAN
-	__sanitizer_start_switch_fiber(t->run_state == TASK_EXITING
-					       ? NULL
-					       : &t->asan_fake_stack,
-				       s->asan_bottom, s->asan_size);
+	__sanitizer_start_switch_fiber(
+	    t->run_state == TASK_EXITING ? NULL : &t->asan_fake_stack,
+	    s->asan_bottom, s->asan_size);
 #endif
 #ifdef TASK_TSAN
 	__tsan_switch_to_fiber(s->tsan_fiber, 0);
@@ -236,7 +238,10 @@ static void sched_loop(bool all)
 	h->task_sched = NULL;
 }
 
-void sched_run(void) { sched_loop(false); }
+void sched_run(void)
+{
+	sched_loop(false);
+}
 
 static void *sched_run_here(void *arg)
 {

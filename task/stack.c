@@ -36,12 +36,11 @@
 #include "task_internal.h"
 
 #define POOL_SPAN_BYTES (32 * 1024)
-#define POOL_ORDERS 4 /* 2, 4, 8, 16 KiB */
+#define POOL_ORDERS	4 /* 2, 4, 8, 16 KiB */
 
 _Static_assert(TASK_STACK_MIN << POOL_ORDERS == POOL_SPAN_BYTES,
 	       "pools cover the sizes below one pool span");
-_Static_assert(POOL_SPAN_BYTES % PAGE_SIZE == 0,
-	       "a pool span is whole pages");
+_Static_assert(POOL_SPAN_BYTES % PAGE_SIZE == 0, "a pool span is whole pages");
 
 struct pool {
 	struct spinlock lock;

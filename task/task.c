@@ -78,8 +78,8 @@ struct task *task_spawn(struct hart *h, const char *name, void *(*fn)(void *),
 		      "collector hart never runs tasks",
 		      name, h ? h->index : 0);
 	size_t size = round_pow2(o.stack_size ? o.stack_size : TASK_STACK_MIN);
-	size_t max = round_down_pow2(o.stack_max ? o.stack_max
-						 : TASK_STACK_MAX_DEFAULT);
+	size_t max =
+	    round_down_pow2(o.stack_max ? o.stack_max : TASK_STACK_MAX_DEFAULT);
 	size_t csize = o.cstack_size ? o.cstack_size : TASK_CSTACK_DEFAULT;
 	if (size > max)
 		size = max;
@@ -190,7 +190,8 @@ void task_yield(void)
 
 size_t task_stack_used(struct task *t)
 {
-	return (size_t)((char *)LOAD_PTR(t->sp) - (char *)LOAD_PTR(t->stack_lo));
+	return (size_t)((char *)LOAD_PTR(t->sp) -
+			(char *)LOAD_PTR(t->stack_lo));
 }
 
 size_t task_stack_size(struct task *t)

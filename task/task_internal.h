@@ -24,11 +24,11 @@
 
 #include "task_heap.h"
 
-#define likely(x) __builtin_expect(!!(x), 1)
+#define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
 /* Shared pointer fields of struct task and heap records (see task.h). */
-#define LOAD_PTR(field) shared_load_ptr((void *const volatile *)&(field))
+#define LOAD_PTR(field)	    shared_load_ptr((void *const volatile *)&(field))
 #define STORE_PTR(field, v) shared_store_ptr((void *volatile *)&(field), (v))
 
 /* ---- switch.S (one per arch) ---- */
@@ -70,7 +70,7 @@ void sched_fiber_destroy(struct task *t);
 /* ---- task.c ---- */
 
 void task_set_error(struct task *t, enum task_err err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 void task_stats_add(struct task *t, const struct task_stats *d);
 
 /* ---- stack.c ---- */
@@ -158,7 +158,7 @@ static inline void defer_store(struct defer *d, void **field, void *v)
 	else
 		*field = v;
 }
-#define DLOAD(d, f)                                                            \
+#define DLOAD(d, f) \
 	((__typeof__((d)->f))defer_load((d), (void *const *)&(d)->f))
 #define DSTORE(d, f, v) defer_store((d), (void **)&(d)->f, (v))
 

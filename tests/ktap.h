@@ -19,7 +19,10 @@ struct ktap_case {
 	void (*fn)(void);
 };
 
-#define KTAP_CASE(fn) {#fn, fn}
+#define KTAP_CASE(fn)   \
+	{               \
+#fn, fn \
+	}
 #define KTAP_COUNT(cases) (sizeof(cases) / sizeof((cases)[0]))
 
 /* Record a failure of the current case if cond is false; returns cond. */

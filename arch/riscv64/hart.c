@@ -11,7 +11,8 @@
 
 #define TRAP_STACK_SIZE 8192
 
-static char trap_stacks[MAX_HARTS][TRAP_STACK_SIZE] __attribute__((aligned(16)));
+static char trap_stacks[MAX_HARTS][TRAP_STACK_SIZE]
+    __attribute__((aligned(16)));
 extern char hart_stacks[MAX_HARTS][HART_STACK_SIZE];
 extern void secondary_entry(void);
 
@@ -41,8 +42,8 @@ void platform_set_this_hart(struct hart *h)
 
 int platform_start_hart(struct hart *h)
 {
-	struct sbiret r = sbi_call(SBI_EXT_HSM, SBI_HSM_HART_GET_STATUS,
-				   h->hartid, 0, 0);
+	struct sbiret r =
+	    sbi_call(SBI_EXT_HSM, SBI_HSM_HART_GET_STATUS, h->hartid, 0, 0);
 	if (r.error != 0 || r.value != SBI_HSM_STATE_STOPPED)
 		return -1;
 	r = sbi_call(SBI_EXT_HSM, SBI_HSM_HART_START, h->hartid,

@@ -17,28 +17,28 @@ struct trap_frame {
 };
 
 static const char *const exception_names[] = {
-	"instruction address misaligned",
-	"instruction access fault",
-	"illegal instruction",
-	"breakpoint",
-	"load address misaligned",
-	"load access fault",
-	"store address misaligned",
-	"store access fault",
-	"environment call from U-mode",
-	"environment call from S-mode",
-	"reserved (10)",
-	"environment call from M-mode",
-	"instruction page fault",
-	"load page fault",
-	"reserved (14)",
-	"store page fault",
+    "instruction address misaligned",
+    "instruction access fault",
+    "illegal instruction",
+    "breakpoint",
+    "load address misaligned",
+    "load access fault",
+    "store address misaligned",
+    "store access fault",
+    "environment call from U-mode",
+    "environment call from S-mode",
+    "reserved (10)",
+    "environment call from M-mode",
+    "instruction page fault",
+    "load page fault",
+    "reserved (14)",
+    "store page fault",
 };
 
 static const char *const reg_names[32] = {
-	"zero", "ra", "sp", "gp", "tp",  "t0",  "t1", "t2", "s0", "s1", "a0",
-	"a1",   "a2", "a3", "a4", "a5",  "a6",  "a7", "s2", "s3", "s4", "s5",
-	"s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
+    "zero", "ra", "sp", "gp", "tp",  "t0",  "t1", "t2", "s0", "s1", "a0",
+    "a1",   "a2", "a3", "a4", "a5",  "a6",  "a7", "s2", "s3", "s4", "s5",
+    "s6",   "s7", "s8", "s9", "s10", "s11", "t3", "t4", "t5", "t6",
 };
 
 static volatile uint32_t traps_in_progress;

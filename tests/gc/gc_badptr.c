@@ -37,7 +37,8 @@ static struct obj *root;
 /* An address in pages that no span owns (the heap fills from the bottom). */
 static char *free_pages(void)
 {
-	char *p = (char *)(mheap.arena + mheap.arena_size - 5 * PAGE_SIZE + 0x40);
+	char *p =
+	    (char *)(mheap.arena + mheap.arena_size - 5 * PAGE_SIZE + 0x40);
 	struct span *s = span_of(p);
 
 	if (s != NULL && shared_load32(&s->state) != SPAN_FREE)
@@ -98,8 +99,8 @@ static void *task_body(void *arg)
 static void task_mode(void)
 {
 	struct task_opts o = {.stack_size = 32 * 1024};
-	struct task *t = task_spawn(task_mutator_hart(0), "seed-shape",
-				    task_body, NULL, &o);
+	struct task *t =
+	    task_spawn(task_mutator_hart(0), "seed-shape", task_body, NULL, &o);
 
 	if (t == NULL)
 		panic("badptr: spawn");

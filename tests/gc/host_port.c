@@ -99,8 +99,8 @@ int main(void)
 	for (unsigned i = 0; i < n; i++) {
 		harts[i].index = i;
 		harts[i].hartid = i;
-		harts[i].role = i > 0 && i == n - 1 ? HART_COLLECTOR
-						    : HART_MUTATOR;
+		harts[i].role =
+		    i > 0 && i == n - 1 ? HART_COLLECTOR : HART_MUTATOR;
 	}
 	for (unsigned i = 1; i < n; i++) {
 		pthread_t tid;

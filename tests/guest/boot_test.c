@@ -77,17 +77,21 @@ static void test_memory_found(void)
 	KTAP_EXPECT(platform.mem_base < platform.mem_end);
 	KTAP_EXPECT(platform.mem_end - platform.mem_base >= 32u << 20);
 	KTAP_EXPECT((platform.mem_base & 4095) == 0);
-	ktap_diag("RAM %lu MiB, usable %lu MiB",
-		  (unsigned long)(platform.ram_size >> 20),
-		  (unsigned long)((platform.mem_end - platform.mem_base) >> 20));
+	ktap_diag(
+	    "RAM %lu MiB, usable %lu MiB",
+	    (unsigned long)(platform.ram_size >> 20),
+	    (unsigned long)((platform.mem_end - platform.mem_base) >> 20));
 }
 
 static const struct ktap_case cases[] = {
-	KTAP_CASE(test_harts_online),
-	KTAP_CASE(test_roles_follow_boot_order),
-	KTAP_CASE(test_every_hart_runs_code),
-	KTAP_CASE(test_printf_on_every_hart),
-	KTAP_CASE(test_memory_found),
+    KTAP_CASE(test_harts_online),
+    KTAP_CASE(test_roles_follow_boot_order),
+    KTAP_CASE(test_every_hart_runs_code),
+    KTAP_CASE(test_printf_on_every_hart),
+    KTAP_CASE(test_memory_found),
 };
 
-int main(void) { return ktap_run("boot", cases, KTAP_COUNT(cases)); }
+int main(void)
+{
+	return ktap_run("boot", cases, KTAP_COUNT(cases));
+}

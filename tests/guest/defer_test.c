@@ -43,14 +43,14 @@
 #include "spanfence.h"
 
 #ifdef DHS_LONG
-#define DHS_P 4
-#define DHS_N 10000
-#define DHS_D 200
+#define DHS_P	  4
+#define DHS_N	  10000
+#define DHS_D	  200
 #define DHS_SUITE "defer-stress"
 #else
-#define DHS_P 2
-#define DHS_N 1000
-#define DHS_D 20
+#define DHS_P	  2
+#define DHS_N	  1000
+#define DHS_D	  20
 #define DHS_SUITE "defer"
 #endif
 
@@ -58,7 +58,7 @@
  * child's result, slot 3: the 1 KiB buffer (heap pointer), 4..11: locals */
 enum { S_N, S_OUT, S_CHILD, S_BUF, DHS_SLOTS = 12 };
 static const struct frame_desc dhs_desc =
-	FRAME_DESC("deferHeapAndStack", DHS_SLOTS, 1u << S_OUT | 1u << S_BUF);
+    FRAME_DESC("deferHeapAndStack", DHS_SLOTS, 1u << S_OUT | 1u << S_BUF);
 static const struct frame_desc base_desc = {"dhs-base", 1, NULL};
 
 /*
@@ -71,16 +71,16 @@ _Static_assert(sizeof(struct frame) + 1 * sizeof(uintptr_t) == 24,
 	       "base frame: 24 bytes");
 _Static_assert((sizeof(struct frame) + DHS_SLOTS * sizeof(uintptr_t)) % 16 ==
 		       0 &&
-		       sizeof(struct defer) % 16 == 0,
+		   sizeof(struct defer) % 16 == 0,
 	       "frames and records keep the parity");
-#define STACK_ODD(p) (((uintptr_t)(p) & 15) == 8)
+#define STACK_ODD(p) (((uintptr_t)(p)&15) == 8)
 
 struct dhs_task {
-	int scanned;	 /* under the scanner: 1, then 2 once covered (dhs) */
-	uint64_t iters;	 /* iterations done */
-	uintptr_t next;	 /* the (n << 1 | k) of the defer due next */
-	uint64_t ran;	 /* defers run */
-	uint64_t calls;	 /* frames pushed */
+	int scanned;	/* under the scanner: 1, then 2 once covered (dhs) */
+	uint64_t iters; /* iterations done */
+	uintptr_t next; /* the (n << 1 | k) of the defer due next */
+	uint64_t ran;	/* defers run */
+	uint64_t calls; /* frames pushed */
 	uint64_t misordered, bad_results, push_failures;
 	uintptr_t first_bad; /* the first misordered defer */
 };
@@ -270,8 +270,9 @@ static void peek_and_claim(struct task *t, void *ctx)
 	 * a published span (golang/go#35541). */
 	sc.peeks++;
 	if (frame && !span_ok(frame, 1))
-		scan_error(&sc.bad_peeks, "t->frame %p of task '%s' is not in "
-					  "a stack span",
+		scan_error(&sc.bad_peeks,
+			   "t->frame %p of task '%s' is not in "
+			   "a stack span",
 			   frame, t);
 	/* t->defer may also name a heap record that the task runs and frees
 	 * right after we load it (its span may even go back to the page
@@ -279,14 +280,16 @@ static void peek_and_claim(struct task *t, void *ctx)
 	 * A stack record, even a stale one, must be in a MANUAL span: stack
 	 * spans are held. Which one it is shows in its address (STACK_ODD). */
 	if (defer && STACK_ODD(defer) && !span_ok(defer, 1))
-		scan_error(&sc.bad_peeks, "t->defer %p of task '%s' is on "
-					  "the stack but not in a stack span",
+		scan_error(&sc.bad_peeks,
+			   "t->defer %p of task '%s' is on "
+			   "the stack but not in a stack span",
 			   defer, t);
 	else if (defer && !span_ok(defer, 0))
 		sc.stale_records++; /* a heap record, freed since */
 	if (lo && !span_ok(lo, 1))
-		scan_error(&sc.bad_peeks, "t->stack_lo %p of task '%s' is not "
-					  "in a stack span",
+		scan_error(&sc.bad_peeks,
+			   "t->stack_lo %p of task '%s' is not "
+			   "in a stack span",
 			   lo, t);
 	if ((cl->visited++ % 7) == 3 && !shared_load32(&t->safepoint)) {
 		task_request_safepoint(t);
@@ -340,7 +343,8 @@ static void run_dhs(int with_scanner)
 		 * (alone, its scheduler resumes it at once and a scanner on
 		 * single-threaded TCG, which runs harts in turns, would
 		 * hardly ever find it parked). */
-		unsigned h = with_scanner ? (unsigned)i / 2 % m : (unsigned)i % m;
+		unsigned h =
+		    with_scanner ? (unsigned)i / 2 % m : (unsigned)i % m;
 		ts[i] = task_spawn(task_mutator_hart(h), "dhs", dhs_task_body,
 				   &st[i], NULL);
 		KTAP_EXPECT(ts[i] != NULL);
@@ -412,7 +416,10 @@ static void run_dhs(int with_scanner)
 	}
 }
 
-static void test_defer_heap_and_stack(void) { run_dhs(0); }
+static void test_defer_heap_and_stack(void)
+{
+	run_dhs(0);
+}
 
 static void test_defer_heap_and_stack_scanned(void)
 {
@@ -421,8 +428,11 @@ static void test_defer_heap_and_stack_scanned(void)
 }
 
 static const struct ktap_case cases[] = {
-	KTAP_CASE(test_defer_heap_and_stack),
-	KTAP_CASE(test_defer_heap_and_stack_scanned),
+    KTAP_CASE(test_defer_heap_and_stack),
+    KTAP_CASE(test_defer_heap_and_stack_scanned),
 };
 
-int main(void) { return ktap_run(DHS_SUITE, cases, KTAP_COUNT(cases)); }
+int main(void)
+{
+	return ktap_run(DHS_SUITE, cases, KTAP_COUNT(cases));
+}

@@ -195,7 +195,8 @@ static void test_verify_continuous(void)
 	gc_set_verify(false);
 	gc_get_stats(&b);
 	KTAP_EXPECT(b.verified - a.verified >= 5);
-	ktap_diag("%lu cycles verified", (unsigned long)(b.verified - a.verified));
+	ktap_diag("%lu cycles verified",
+		  (unsigned long)(b.verified - a.verified));
 }
 
 /* A pointer into pages no span owns is found and counted (nonfatal). */
@@ -204,8 +205,8 @@ static void *bad_root;
 static void test_bad_pointer_found(void)
 {
 	struct gc_stats a, b;
-	char *p = (char *)(mheap.arena + mheap.arena_size - 3 * PAGE_SIZE +
-			   128);
+	char *p =
+	    (char *)(mheap.arena + mheap.arena_size - 3 * PAGE_SIZE + 128);
 	struct span *s = span_of(p);
 
 	KTAP_EXPECT(s == NULL || shared_load32(&s->state) == SPAN_FREE);
@@ -304,24 +305,25 @@ static void test_tasks_frames(void)
 	gc_get_stats(&b);
 	KTAP_EXPECT(ok);
 	KTAP_EXPECT(b.cycles - a.cycles >= 3);
-	ktap_diag("%d rounds, %lu cycles, %lu verified, stacks scanned %lu by "
-		  "the collector, %lu by their task; %lu growths; max pause "
-		  "%lu us",
-		  rounds, (unsigned long)(b.cycles - a.cycles),
-		  (unsigned long)(b.verified - a.verified),
-		  (unsigned long)(b.stacks_scanned - a.stacks_scanned),
-		  (unsigned long)(b.stacks_self_scanned - a.stacks_self_scanned),
-		  (unsigned long)growths, (unsigned long)(b.pause_max_ns / 1000));
+	ktap_diag(
+	    "%d rounds, %lu cycles, %lu verified, stacks scanned %lu by "
+	    "the collector, %lu by their task; %lu growths; max pause "
+	    "%lu us",
+	    rounds, (unsigned long)(b.cycles - a.cycles),
+	    (unsigned long)(b.verified - a.verified),
+	    (unsigned long)(b.stacks_scanned - a.stacks_scanned),
+	    (unsigned long)(b.stacks_self_scanned - a.stacks_self_scanned),
+	    (unsigned long)growths, (unsigned long)(b.pause_max_ns / 1000));
 }
 
 static const struct ktap_case cases[] = {
-	KTAP_CASE(test_alloc_types),
-	KTAP_CASE(test_collect_frees_garbage),
-	KTAP_CASE(test_many_cycles_concurrent),
-	KTAP_CASE(test_many_cycles_stw),
-	KTAP_CASE(test_verify_continuous),
-	KTAP_CASE(test_bad_pointer_found),
-	KTAP_CASE(test_tasks_frames),
+    KTAP_CASE(test_alloc_types),
+    KTAP_CASE(test_collect_frees_garbage),
+    KTAP_CASE(test_many_cycles_concurrent),
+    KTAP_CASE(test_many_cycles_stw),
+    KTAP_CASE(test_verify_continuous),
+    KTAP_CASE(test_bad_pointer_found),
+    KTAP_CASE(test_tasks_frames),
 };
 
 int main(void)

@@ -26,13 +26,14 @@
 #define BT_MAX 12
 #endif
 #endif
-#define BT_MIN 4
+#define BT_MIN	   4
 #define BT_NDEPTHS ((BT_MAX - BT_MIN) / 2 + 1)
 
 struct node {
 	struct node *left, *right;
 };
-static const struct gc_type node_type = GC_TYPE("bintree.node", struct node, 0x3);
+static const struct gc_type node_type =
+    GC_TYPE("bintree.node", struct node, 0x3);
 
 /* slot 0: out (a slot of the caller's frame), 1 left, 2 right */
 static const struct frame_desc tree_desc = FRAME_DESC("bintree.tree", 3, 0x7);
@@ -127,8 +128,8 @@ static void *bintree_main(void *arg)
 	gc_store(&long_lived, frame_ptr(frame_top(), 0));
 	for (int k = 0; k < BT_NDEPTHS; k++) {
 		jobs[k] = (struct depth_job){
-			.depth = BT_MIN + 2 * k,
-			.iterations = 1L << (BT_MAX - (BT_MIN + 2 * k) + BT_MIN),
+		    .depth = BT_MIN + 2 * k,
+		    .iterations = 1L << (BT_MAX - (BT_MIN + 2 * k) + BT_MIN),
 		};
 		ts[k] = task_spawn(task_mutator_hart((unsigned)k % m),
 				   "bintree.depth", depth_task, &jobs[k], NULL);
@@ -208,8 +209,8 @@ static void test_binary_trees_verified(void)
 }
 
 static const struct ktap_case cases[] = {
-	KTAP_CASE(test_binary_trees),
-	KTAP_CASE(test_binary_trees_verified),
+    KTAP_CASE(test_binary_trees),
+    KTAP_CASE(test_binary_trees_verified),
 };
 
 int main(void)

@@ -28,7 +28,7 @@
 /* The body's 1 KiB garbage comes from the collected heap. */
 static const struct gc_type dhs_buf_type = GC_TYPE_NOSCAN("dhs.buf", 1024);
 #define sf_malloc(n) gc_alloc_array(&dhs_buf_type, (n) / 1024)
-#define sf_free(p) ((void)(p))
+#define sf_free(p)   ((void)(p))
 
 #ifdef main
 #define GC_DEFER_GUEST_MAIN 1
@@ -72,16 +72,17 @@ static void run(bool verify)
 	KTAP_EXPECT(b.cycles - a.cycles >= 2);
 	KTAP_EXPECT(b.task_record_scans - a.task_record_scans >= 32);
 	KTAP_EXPECT(b.bad_pointers == a.bad_pointers);
-	ktap_diag("collector: %lu cycles (%lu verified), %lu task records "
-		  "checked (%lu freed heap records seen), %lu stacks scanned "
-		  "claimed, %lu at a safepoint, max pause %lu us",
-		  (unsigned long)(b.cycles - a.cycles),
-		  (unsigned long)(b.verified - a.verified),
-		  (unsigned long)(b.task_record_scans - a.task_record_scans),
-		  (unsigned long)(b.stale_records - a.stale_records),
-		  (unsigned long)(b.stacks_scanned - a.stacks_scanned),
-		  (unsigned long)(b.stacks_self_scanned - a.stacks_self_scanned),
-		  (unsigned long)(b.pause_max_ns / 1000));
+	ktap_diag(
+	    "collector: %lu cycles (%lu verified), %lu task records "
+	    "checked (%lu freed heap records seen), %lu stacks scanned "
+	    "claimed, %lu at a safepoint, max pause %lu us",
+	    (unsigned long)(b.cycles - a.cycles),
+	    (unsigned long)(b.verified - a.verified),
+	    (unsigned long)(b.task_record_scans - a.task_record_scans),
+	    (unsigned long)(b.stale_records - a.stale_records),
+	    (unsigned long)(b.stacks_scanned - a.stacks_scanned),
+	    (unsigned long)(b.stacks_self_scanned - a.stacks_self_scanned),
+	    (unsigned long)(b.pause_max_ns / 1000));
 }
 
 static void test_defer_heap_and_stack_gc(void)
@@ -95,8 +96,8 @@ static void test_defer_heap_and_stack_gc_verified(void)
 }
 
 static const struct ktap_case gc_cases[] = {
-	KTAP_CASE(test_defer_heap_and_stack_gc),
-	KTAP_CASE(test_defer_heap_and_stack_gc_verified),
+    KTAP_CASE(test_defer_heap_and_stack_gc),
+    KTAP_CASE(test_defer_heap_and_stack_gc_verified),
 };
 
 int main(void)

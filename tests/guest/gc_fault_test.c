@@ -195,10 +195,10 @@ static void test_recovered(void)
 }
 
 static const struct ktap_case cases[] = {
-	KTAP_CASE(test_stall_idle),
-	KTAP_CASE(test_stall_mid_mark),
-	KTAP_CASE(test_mid_mark_then_stall),
-	KTAP_CASE(test_recovered),
+    KTAP_CASE(test_stall_idle),
+    KTAP_CASE(test_stall_mid_mark),
+    KTAP_CASE(test_mid_mark_then_stall),
+    KTAP_CASE(test_recovered),
 };
 
 int main(void)

@@ -32,17 +32,17 @@
 
 #ifndef GCB_STRETCH
 #ifdef SF_SIMULATE /* every shared access is a call: smaller */
-#define GCB_STRETCH 12
+#define GCB_STRETCH    12
 #define GCB_LONG_LIVED 10
-#define GCB_ARRAY 10000
-#define GCB_MIN 4
-#define GCB_MAX 10
+#define GCB_ARRAY      10000
+#define GCB_MIN	       4
+#define GCB_MAX	       10
 #else
-#define GCB_STRETCH 14
+#define GCB_STRETCH    14
 #define GCB_LONG_LIVED 12
-#define GCB_ARRAY 50000
-#define GCB_MIN 4
-#define GCB_MAX 12
+#define GCB_ARRAY      50000
+#define GCB_MIN	       4
+#define GCB_MAX	       12
 #endif
 #endif
 
@@ -50,7 +50,8 @@ struct node {
 	struct node *left, *right;
 	long i, j;
 };
-static const struct gc_type node_type = GC_TYPE("gcbench.node", struct node, 0x3);
+static const struct gc_type node_type =
+    GC_TYPE("gcbench.node", struct node, 0x3);
 static const struct gc_type double_type = GC_TYPE_NOSCAN("gcbench.double", 8);
 
 static long tree_size(int i)
@@ -251,17 +252,18 @@ static void run(bool verify)
 	KTAP_EXPECT(failures == 0);
 	KTAP_EXPECT(checks >= m); /* at least the final check of each */
 	KTAP_EXPECT(b.cycles - a.cycles >= 3);
-	ktap_diag("%u x GCBench(%d/%d/%d, %d..%d) x %d: %lu ms, %lu cycles (%lu "
-		  "verified), %lu checks; max pause %lu us, mark max %lu ms, "
-		  "%lu MiB allocated, %lu MiB freed",
-		  m, GCB_STRETCH, GCB_LONG_LIVED, GCB_ARRAY, GCB_MIN, GCB_MAX,
-		  rounds, (unsigned long)(ticks * 1000 / counter_time_hz()),
-		  (unsigned long)(b.cycles - a.cycles),
-		  (unsigned long)(b.verified - a.verified),
-		  (unsigned long)checks, (unsigned long)(b.pause_max_ns / 1000),
-		  (unsigned long)(b.mark_ns_max / 1000000),
-		  (unsigned long)((b.allocated - a.allocated) >> 20),
-		  (unsigned long)((b.freed - a.freed) >> 20));
+	ktap_diag(
+	    "%u x GCBench(%d/%d/%d, %d..%d) x %d: %lu ms, %lu cycles (%lu "
+	    "verified), %lu checks; max pause %lu us, mark max %lu ms, "
+	    "%lu MiB allocated, %lu MiB freed",
+	    m, GCB_STRETCH, GCB_LONG_LIVED, GCB_ARRAY, GCB_MIN, GCB_MAX, rounds,
+	    (unsigned long)(ticks * 1000 / counter_time_hz()),
+	    (unsigned long)(b.cycles - a.cycles),
+	    (unsigned long)(b.verified - a.verified), (unsigned long)checks,
+	    (unsigned long)(b.pause_max_ns / 1000),
+	    (unsigned long)(b.mark_ns_max / 1000000),
+	    (unsigned long)((b.allocated - a.allocated) >> 20),
+	    (unsigned long)((b.freed - a.freed) >> 20));
 }
 
 static void test_gcbench_concurrent(void)
@@ -284,9 +286,9 @@ static void test_gcbench_stw(void)
 }
 
 static const struct ktap_case cases[] = {
-	KTAP_CASE(test_gcbench_concurrent),
-	KTAP_CASE(test_gcbench_verified),
-	KTAP_CASE(test_gcbench_stw),
+    KTAP_CASE(test_gcbench_concurrent),
+    KTAP_CASE(test_gcbench_verified),
+    KTAP_CASE(test_gcbench_stw),
 };
 
 int main(void)

@@ -32,13 +32,13 @@
 #include "spanfence.h"
 #include "task.h"
 
-#define K 4
+#define K      4
 #define MAXOBJ 2000
 #define NROOTS 8
-#define NMUT 2
+#define NMUT   2
 #ifndef GRAPH_PHASES
 #define GRAPH_PHASES 10
-#define GRAPH_OPS 3000
+#define GRAPH_OPS    3000
 #endif
 
 struct gnode {
@@ -46,7 +46,8 @@ struct gnode {
 	uint64_t serial;
 	uint64_t id;
 };
-static const struct gc_type gnode_type = GC_TYPE("graph.node", struct gnode, 0xf);
+static const struct gc_type gnode_type =
+    GC_TYPE("graph.node", struct gnode, 0xf);
 
 struct graph {
 	struct gnode *roots[NROOTS]; /* registered roots: the real graph */
@@ -155,7 +156,8 @@ static void op(struct graph *g)
 				g->edge[id][k] = ib;
 			}
 		int r = (int)(rnd(g) % NROOTS);
-		if (rnd(g) % 4 == 0 || (ia = walk(g, &a, 1 + (int)(rnd(g) % 6))) < 0) {
+		if (rnd(g) % 4 == 0 ||
+		    (ia = walk(g, &a, 1 + (int)(rnd(g) % 6))) < 0) {
 			gc_store(&g->roots[r], n);
 			g->sroot[r] = id;
 		} else {
@@ -263,9 +265,10 @@ static void checkpoint_dropped(struct graph *g)
 		struct gnode *p = g->ptr[id];
 		if (gc_test_allocated(p) && p->serial == g->serial[id]) {
 			if (g->not_freed++ == 0)
-				kprintf("# graph: unreachable node %d at %p not "
-					"freed after two cycles\n",
-					(int)id, (void *)p);
+				kprintf(
+				    "# graph: unreachable node %d at %p not "
+				    "freed after two cycles\n",
+				    (int)id, (void *)p);
 			continue;
 		}
 		g->freed_ok++;
@@ -322,10 +325,11 @@ static void run(uint64_t seed, bool continuous, int phases)
 		nf += g->not_freed;
 		rb += g->reach_bad;
 		if (g->walks_bad)
-			ktap_diag("mutator %d: %lu bad nodes on walks (first id "
-				  "%lu)",
-				  i, (unsigned long)g->walks_bad,
-				  (unsigned long)g->first_bad_id);
+			ktap_diag(
+			    "mutator %d: %lu bad nodes on walks (first id "
+			    "%lu)",
+			    i, (unsigned long)g->walks_bad,
+			    (unsigned long)g->first_bad_id);
 		for (int r = 0; r < NROOTS; r++)
 			gc_root_unregister(&g->roots[r]);
 		sf_free(g);
@@ -336,13 +340,14 @@ static void run(uint64_t seed, bool continuous, int phases)
 	KTAP_EXPECT(freed == dropped);
 	KTAP_EXPECT(dropped > 100);
 	KTAP_EXPECT(b.cycles - a.cycles >= 2 * (uint64_t)phases);
-	ktap_diag("%lu ops, %lu allocations, %lu nodes dropped and freed, %lu "
-		  "cycles (%lu verified), %lu self-scans, max pause %lu us",
-		  (unsigned long)ops, (unsigned long)allocs,
-		  (unsigned long)freed, (unsigned long)(b.cycles - a.cycles),
-		  (unsigned long)(b.verified - a.verified),
-		  (unsigned long)(b.stacks_self_scanned - a.stacks_self_scanned),
-		  (unsigned long)(b.pause_max_ns / 1000));
+	ktap_diag(
+	    "%lu ops, %lu allocations, %lu nodes dropped and freed, %lu "
+	    "cycles (%lu verified), %lu self-scans, max pause %lu us",
+	    (unsigned long)ops, (unsigned long)allocs, (unsigned long)freed,
+	    (unsigned long)(b.cycles - a.cycles),
+	    (unsigned long)(b.verified - a.verified),
+	    (unsigned long)(b.stacks_self_scanned - a.stacks_self_scanned),
+	    (unsigned long)(b.pause_max_ns / 1000));
 }
 
 /* Back-to-back concurrent cycles while the mutators run. */
@@ -364,8 +369,8 @@ static void test_random_graphs_stw(void)
 }
 
 static const struct ktap_case cases[] = {
-	KTAP_CASE(test_random_graphs),
-	KTAP_CASE(test_random_graphs_stw),
+    KTAP_CASE(test_random_graphs),
+    KTAP_CASE(test_random_graphs_stw),
 };
 
 int main(void)

@@ -12,7 +12,10 @@ static void test_hangs_on_purpose(void)
 }
 
 static const struct ktap_case cases[] = {
-	KTAP_CASE(test_hangs_on_purpose),
+    KTAP_CASE(test_hangs_on_purpose),
 };
 
-int main(void) { return ktap_run("hang", cases, KTAP_COUNT(cases)); }
+int main(void)
+{
+	return ktap_run("hang", cases, KTAP_COUNT(cases));
+}

@@ -28,9 +28,9 @@
 #include "../sim/storebuf.h"
 #endif
 
-#define ROUNDS 4000u
+#define ROUNDS	  4000u
 #define REQ_WORDS 56
-#define SECONDS 8 /* at most: a slow board stops early (printed) */
+#define SECONDS	  8 /* at most: a slow board stops early (printed) */
 
 static volatile uint64_t req[REQ_WORDS], resp[REQ_WORDS];
 
@@ -70,27 +70,27 @@ static void test_payloads_arrive(void)
 		uint64_t bad = (uint64_t)(uintptr_t)hart_wait(col);
 		bad_requests += bad;
 		for (unsigned i = 0; i < REQ_WORDS; i++) {
-			uint64_t stale = shared_load64(&resp[i]) !=
-					 ~value(round, i);
+			uint64_t stale =
+			    shared_load64(&resp[i]) != ~value(round, i);
 			bad += stale;
 			bad_responses += stale;
 		}
 		if (bad && !first_bad)
 			first_bad = round;
 	}
-	ktap_diag("%lu rounds of %d words each way: %lu stale request words "
-		  "(HART_CALL_POST), %lu stale response words "
-		  "(HART_CALL_DONE), first in round %lu; %lu ms",
-		  (unsigned long)(round - 1), REQ_WORDS, (unsigned long)bad_requests,
-		  (unsigned long)bad_responses, (unsigned long)first_bad,
-		  (unsigned long)((counter_time() - t0) * 1000 /
-				  counter_time_hz()));
+	ktap_diag(
+	    "%lu rounds of %d words each way: %lu stale request words "
+	    "(HART_CALL_POST), %lu stale response words "
+	    "(HART_CALL_DONE), first in round %lu; %lu ms",
+	    (unsigned long)(round - 1), REQ_WORDS, (unsigned long)bad_requests,
+	    (unsigned long)bad_responses, (unsigned long)first_bad,
+	    (unsigned long)((counter_time() - t0) * 1000 / counter_time_hz()));
 	KTAP_EXPECT(bad_requests == 0);
 	KTAP_EXPECT(bad_responses == 0);
 }
 
 static const struct ktap_case cases[] = {
-	KTAP_CASE(test_payloads_arrive),
+    KTAP_CASE(test_payloads_arrive),
 };
 
 int main(void)

@@ -35,7 +35,7 @@
 #endif
 
 #define DEFER_RECORDS 12000 /* about 70 spans of the records' class */
-#define SECONDS 4
+#define SECONDS	      4
 
 static const struct frame_desc churn_desc = {"churn", 1, NULL};
 
@@ -84,16 +84,15 @@ static void test_freed_records_are_not_reported(void)
 	task_join(t);
 	gc_get_stats(&after);
 	uint64_t stale = after.stale_records - before.stale_records;
-	ktap_diag("%lu rounds of %d heap defer records, %lu run, %lu ms; "
-		  "collector: %lu task records checked, %lu freed records "
-		  "seen, %lu bad pointers",
-		  (unsigned long)c.rounds, DEFER_RECORDS, (unsigned long)c.ran,
-		  (unsigned long)((counter_time() - t0) * 1000 /
-				  counter_time_hz()),
-		  (unsigned long)(after.task_record_scans -
-				  before.task_record_scans),
-		  (unsigned long)stale,
-		  (unsigned long)(after.bad_pointers - before.bad_pointers));
+	ktap_diag(
+	    "%lu rounds of %d heap defer records, %lu run, %lu ms; "
+	    "collector: %lu task records checked, %lu freed records "
+	    "seen, %lu bad pointers",
+	    (unsigned long)c.rounds, DEFER_RECORDS, (unsigned long)c.ran,
+	    (unsigned long)((counter_time() - t0) * 1000 / counter_time_hz()),
+	    (unsigned long)(after.task_record_scans - before.task_record_scans),
+	    (unsigned long)stale,
+	    (unsigned long)(after.bad_pointers - before.bad_pointers));
 	KTAP_EXPECT(c.rounds > 0);
 	KTAP_EXPECT(c.ran == c.rounds * DEFER_RECORDS);
 	/* The recheck path ran: freed records were seen. */
@@ -102,7 +101,7 @@ static void test_freed_records_are_not_reported(void)
 }
 
 static const struct ktap_case cases[] = {
-	KTAP_CASE(test_freed_records_are_not_reported),
+    KTAP_CASE(test_freed_records_are_not_reported),
 };
 
 int main(void)

@@ -34,11 +34,11 @@
 #include "../sim/storebuf.h"
 #endif
 
-#define BLOCKS 200000u
-#define SECONDS 8 /* at most: a slow board stops early (printed) */
-#define RING 256u /* power of two */
+#define BLOCKS	    200000u
+#define SECONDS	    8	 /* at most: a slow board stops early (printed) */
+#define RING	    256u /* power of two */
 #define BLOCK_BYTES 48
-#define POISON 0x5a5a000000000001ull /* never a heap address */
+#define POISON	    0x5a5a000000000001ull /* never a heap address */
 
 static volatile uint64_t ring[RING];
 static volatile uint64_t head, tail; /* consumer's, producer's counts */
@@ -68,8 +68,8 @@ static void *consumer(void *arg)
 			continue;
 		}
 		arch_acquire_barrier(); /* the slot after the count */
-		uint64_t *p = (uint64_t *)(uintptr_t)shared_load64(
-			&ring[h % RING]);
+		uint64_t *p =
+		    (uint64_t *)(uintptr_t)shared_load64(&ring[h % RING]);
 		if (p[0] != POISON || p[1] != (uintptr_t)p)
 			bad_blocks++;
 		sf_free(p);
@@ -113,13 +113,13 @@ static void test_remote_frees(void)
 	heap_cache_flush(); /* takes the last remote frees */
 	struct heap_stats st;
 	heap_get_stats(&st);
-	ktap_diag("%lu blocks of %d bytes freed remotely, %lu consumed, %lu "
-		  "bad; %lu ms; %lu of %lu pages free",
-		  (unsigned long)t, BLOCK_BYTES, (unsigned long)consumed,
-		  (unsigned long)bad_blocks,
-		  (unsigned long)((counter_time() - t0) * 1000 /
-				  counter_time_hz()),
-		  (unsigned long)st.pages_free, (unsigned long)st.pages_total);
+	ktap_diag(
+	    "%lu blocks of %d bytes freed remotely, %lu consumed, %lu "
+	    "bad; %lu ms; %lu of %lu pages free",
+	    (unsigned long)t, BLOCK_BYTES, (unsigned long)consumed,
+	    (unsigned long)bad_blocks,
+	    (unsigned long)((counter_time() - t0) * 1000 / counter_time_hz()),
+	    (unsigned long)st.pages_free, (unsigned long)st.pages_total);
 	KTAP_EXPECT(consumed == t);
 	KTAP_EXPECT(bad_blocks == 0);
 	/* Every block came back: at most the kept empty spans are in use. */
@@ -127,7 +127,7 @@ static void test_remote_frees(void)
 }
 
 static const struct ktap_case cases[] = {
-	KTAP_CASE(test_remote_frees),
+    KTAP_CASE(test_remote_frees),
 };
 
 int main(void)

@@ -29,7 +29,7 @@
 #include "../sim/storebuf.h"
 #endif
 
-#define ITERS 30000u
+#define ITERS	30000u
 #define SECONDS 8 /* at most: a slow board stops early (printed) */
 
 static struct spinlock lock;
@@ -75,18 +75,18 @@ static void test_no_lost_increment(void)
 	hart_wait(col);
 	uint64_t n = (uint64_t)done_iters[0] + done_iters[col->index];
 	uint64_t c1 = shared_load64(&count1), c2 = shared_load64(&count2);
-	ktap_diag("%u + %u increments on 2 harts: count1 %lu (want %lu), "
-		  "count2 %lu (want %lu), %lu ms",
-		  done_iters[0], done_iters[col->index], (unsigned long)c1,
-		  (unsigned long)n, (unsigned long)c2, (unsigned long)(2 * n),
-		  (unsigned long)((counter_time() - t0) * 1000 /
-				  counter_time_hz()));
+	ktap_diag(
+	    "%u + %u increments on 2 harts: count1 %lu (want %lu), "
+	    "count2 %lu (want %lu), %lu ms",
+	    done_iters[0], done_iters[col->index], (unsigned long)c1,
+	    (unsigned long)n, (unsigned long)c2, (unsigned long)(2 * n),
+	    (unsigned long)((counter_time() - t0) * 1000 / counter_time_hz()));
 	KTAP_EXPECT(c1 == n);
 	KTAP_EXPECT(c2 == 2 * n);
 }
 
 static const struct ktap_case cases[] = {
-	KTAP_CASE(test_no_lost_increment),
+    KTAP_CASE(test_no_lost_increment),
 };
 
 int main(void)

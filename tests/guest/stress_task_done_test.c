@@ -32,7 +32,7 @@
 #include "../sim/storebuf.h"
 #endif
 
-#define BATCH 16
+#define BATCH	16
 #define SECONDS 3
 
 static const struct frame_desc child_desc = FRAME_DESC("child", 2, 0x1);
@@ -62,7 +62,7 @@ static void *waiter(void *arg)
 		arch_acquire_barrier();
 		if (shared_load32(&t->stack_state) != TASK_STACK_DEAD ||
 		    shared_load_ptr((void *const volatile *)&t->stack_lo) !=
-			    NULL)
+			NULL)
 			not_dead++;
 		if (task_join(t) != (void *)(uintptr_t)(i + 1))
 			not_dead++;
@@ -86,9 +86,9 @@ static void test_done_means_dead(void)
 	uint64_t until = t0 + SECONDS * counter_time_hz();
 	while (counter_time() < until) {
 		for (int i = 0; i < BATCH; i++) {
-			batch[i] = task_spawn(task_mutator_hart(0), "child",
-					      child, (void *)(uintptr_t)(i + 1),
-					      &opts);
+			batch[i] =
+			    task_spawn(task_mutator_hart(0), "child", child,
+				       (void *)(uintptr_t)(i + 1), &opts);
 			if (!KTAP_EXPECT(batch[i] != NULL))
 				return;
 		}
@@ -97,18 +97,18 @@ static void test_done_means_dead(void)
 		hart_wait(col);
 		batches++;
 	}
-	ktap_diag("%lu tasks in %lu batches: %lu seen done before dead; %lu "
-		  "ms",
-		  (unsigned long)joined, (unsigned long)batches,
-		  (unsigned long)not_dead,
-		  (unsigned long)((counter_time() - t0) * 1000 /
-				  counter_time_hz()));
+	ktap_diag(
+	    "%lu tasks in %lu batches: %lu seen done before dead; %lu "
+	    "ms",
+	    (unsigned long)joined, (unsigned long)batches,
+	    (unsigned long)not_dead,
+	    (unsigned long)((counter_time() - t0) * 1000 / counter_time_hz()));
 	KTAP_EXPECT(joined == batches * BATCH);
 	KTAP_EXPECT(not_dead == 0);
 }
 
 static const struct ktap_case cases[] = {
-	KTAP_CASE(test_done_means_dead),
+    KTAP_CASE(test_done_means_dead),
 };
 
 int main(void)

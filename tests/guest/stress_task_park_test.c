@@ -41,10 +41,10 @@
 #include "../sim/storebuf.h"
 #endif
 
-#define TASKS 2
-#define PARKS 1000000u /* per task: the time limit ends it */
+#define TASKS	  2
+#define PARKS	  1000000u /* per task: the time limit ends it */
 #define MAX_DEPTH 16
-#define SECONDS 3
+#define SECONDS	  3
 
 static const struct frame_desc level_desc = FRAME_DESC("level", 4, 0);
 
@@ -162,15 +162,15 @@ static void test_claimed_task_is_as_parked(void)
 		parks += pt[i].parks;
 		bad_tokens += pt[i].bad_tokens;
 	}
-	ktap_diag("%lu parks, %lu claimed by the scanner: %lu with a short "
-		  "frame chain (first at claim %lu), %lu with a stale sp; %lu "
-		  "of %lu tokens missed by the task; %lu ms",
-		  (unsigned long)parks, (unsigned long)claims,
-		  (unsigned long)bad_depth, (unsigned long)first_bad_claim,
-		  (unsigned long)bad_sp, (unsigned long)bad_tokens,
-		  (unsigned long)tokens,
-		  (unsigned long)((counter_time() - t0) * 1000 /
-				  counter_time_hz()));
+	ktap_diag(
+	    "%lu parks, %lu claimed by the scanner: %lu with a short "
+	    "frame chain (first at claim %lu), %lu with a stale sp; %lu "
+	    "of %lu tokens missed by the task; %lu ms",
+	    (unsigned long)parks, (unsigned long)claims,
+	    (unsigned long)bad_depth, (unsigned long)first_bad_claim,
+	    (unsigned long)bad_sp, (unsigned long)bad_tokens,
+	    (unsigned long)tokens,
+	    (unsigned long)((counter_time() - t0) * 1000 / counter_time_hz()));
 	KTAP_EXPECT(claims > 0);
 	KTAP_EXPECT(bad_depth == 0);
 	KTAP_EXPECT(bad_sp == 0);
@@ -178,7 +178,7 @@ static void test_claimed_task_is_as_parked(void)
 }
 
 static const struct ktap_case cases[] = {
-	KTAP_CASE(test_claimed_task_is_as_parked),
+    KTAP_CASE(test_claimed_task_is_as_parked),
 };
 
 int main(void)

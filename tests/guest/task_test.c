@@ -35,8 +35,7 @@ static int in_stack(struct task *t, const void *p)
 	       (const char *)p < lo + task_stack_used(t);
 }
 
-static void *run_one(void *(*fn)(void *), void *arg,
-		     const struct task_opts *o)
+static void *run_one(void *(*fn)(void *), void *arg, const struct task_opts *o)
 {
 	struct task *t = task_spawn(task_mutator_hart(0), "unit", fn, arg, o);
 
@@ -54,7 +53,7 @@ static const struct frame_desc d_one = FRAME_DESC("one-ptr", 1, 0x1);
 static const struct frame_desc d_mixed = FRAME_DESC("mixed", 5, 0x0a);
 /* 70 slots: pointers at 0, 63, 64 and 69 (a two-word bitmap). */
 static const struct frame_desc d_wide =
-	FRAME_DESC("wide", 70, 1ull | 1ull << 63, 1ull | 1ull << 5);
+    FRAME_DESC("wide", 70, 1ull | 1ull << 63, 1ull | 1ull << 5);
 
 static void *mixed_body(void *arg)
 {
@@ -76,8 +75,7 @@ static void *mixed_body(void *arg)
 		a->slot[2] = 0xdead;
 		frame_set_ptr(a, 3, &a->slot[0]); /* into the stack */
 		struct frame *e = frame_push(&d_empty);
-		if (!e || frame_top() != e ||
-		    frame_parent(e)->desc != &d_mixed)
+		if (!e || frame_top() != e || frame_parent(e)->desc != &d_mixed)
 			(*bad)++;
 		struct frame *w = frame_push(&d_wide);
 		if (!w) {
@@ -618,8 +616,8 @@ static void test_scan_a_parked_task(void)
 		return;
 	}
 	shared_store32(&parked_scanned, 0);
-	struct task *t = task_spawn(task_mutator_hart(1), "parked",
-				    parked_body, &r, NULL);
+	struct task *t =
+	    task_spawn(task_mutator_hart(1), "parked", parked_body, &r, NULL);
 	hart_call(task_mutator_hart(1), run_sched, NULL);
 	/* Claim it once it parks in its yield with the ref open (r.task is
 	 * read after the claim: the claim orders it after the park). */
@@ -683,8 +681,8 @@ static void *fib_task(void *arg)
 static void test_readme_example(void)
 {
 	calls = 0;
-	struct task *t = task_spawn(task_mutator_hart(0), "fib", fib_task,
-				    (void *)20, NULL);
+	struct task *t =
+	    task_spawn(task_mutator_hart(0), "fib", fib_task, (void *)20, NULL);
 	sched_run_all();
 	uintptr_t r = (uintptr_t)task_join(t);
 	CHECK(r == 6765);
@@ -692,17 +690,20 @@ static void test_readme_example(void)
 }
 
 static const struct ktap_case cases[] = {
-	KTAP_CASE(test_readme_example),
-	KTAP_CASE(test_push_pop_mixed_descriptors),
-	KTAP_CASE(test_stack_pointers_survive_growths),
-	KTAP_CASE(test_push_args_adjusted_by_their_own_growth),
-	KTAP_CASE(test_defer_order),
-	KTAP_CASE(test_defer_args_follow_the_stack),
-	KTAP_CASE(test_refs_after_growth_and_shrink),
-	KTAP_CASE(test_max_stack_size_error),
-	KTAP_CASE(test_tasks_on_every_mutator_hart),
-	KTAP_CASE(test_join_from_a_task),
-	KTAP_CASE(test_scan_a_parked_task),
+    KTAP_CASE(test_readme_example),
+    KTAP_CASE(test_push_pop_mixed_descriptors),
+    KTAP_CASE(test_stack_pointers_survive_growths),
+    KTAP_CASE(test_push_args_adjusted_by_their_own_growth),
+    KTAP_CASE(test_defer_order),
+    KTAP_CASE(test_defer_args_follow_the_stack),
+    KTAP_CASE(test_refs_after_growth_and_shrink),
+    KTAP_CASE(test_max_stack_size_error),
+    KTAP_CASE(test_tasks_on_every_mutator_hart),
+    KTAP_CASE(test_join_from_a_task),
+    KTAP_CASE(test_scan_a_parked_task),
 };
 
-int main(void) { return ktap_run("task", cases, KTAP_COUNT(cases)); }
+int main(void)
+{
+	return ktap_run("task", cases, KTAP_COUNT(cases));
+}

@@ -12,7 +12,10 @@ static void test_trap_is_reported(void)
 }
 
 static const struct ktap_case cases[] = {
-	KTAP_CASE(test_trap_is_reported),
+    KTAP_CASE(test_trap_is_reported),
 };
 
-int main(void) { return ktap_run("trap", cases, KTAP_COUNT(cases)); }
+int main(void)
+{
+	return ktap_run("trap", cases, KTAP_COUNT(cases));
+}

@@ -304,11 +304,12 @@ int main(void)
 			   "publication_barrier (removed)", 1,
 			   "mutant: MP with publication_barrier(SPAN_PUBLISH) "
 			   "removed shows flag=1 data=0");
-		check_case(MP, V_ORDER, iters,
-			   "storebuf_order, acquire_barrier (removed)", 1,
-			   "mutant: MP with the writer's fence but the reader's "
-			   "acquire_barrier(SPAN_PUBLISH) removed shows flag=1 "
-			   "data=0");
+		check_case(
+		    MP, V_ORDER, iters,
+		    "storebuf_order, acquire_barrier (removed)", 1,
+		    "mutant: MP with the writer's fence but the reader's "
+		    "acquire_barrier(SPAN_PUBLISH) removed shows flag=1 "
+		    "data=0");
 		check_case(SB, V_BARRIER, iters, "full_barrier (removed)", 1,
 			   "mutant: SB with full_barrier(SPAN_PUBLISH) removed "
 			   "shows r1=r2=0");

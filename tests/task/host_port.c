@@ -19,7 +19,8 @@
 #include "host.h"
 #include "platform.h"
 
-#define HOST_HEAP_SIZE ((size_t)1 << 30) /* MAP_NORESERVE: touched pages only */
+#define HOST_HEAP_SIZE ((size_t)1 << 30) /* MAP_NORESERVE: touched pages only \
+					  */
 
 static pthread_mutex_t mailbox_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t mailbox_cond = PTHREAD_COND_INITIALIZER;
@@ -100,8 +101,8 @@ int main(void)
 	for (unsigned i = 0; i < n; i++) {
 		harts[i].index = i;
 		harts[i].hartid = i;
-		harts[i].role = i > 0 && i == n - 1 ? HART_COLLECTOR
-						    : HART_MUTATOR;
+		harts[i].role =
+		    i > 0 && i == n - 1 ? HART_COLLECTOR : HART_MUTATOR;
 	}
 	for (unsigned i = 1; i < n; i++) {
 		pthread_t tid;

@@ -31,14 +31,14 @@ static inline void arch_store32(volatile uint32_t *p, uint32_t v)
 
 static inline bool arch_cas64(volatile uint64_t *p, uint64_t old, uint64_t new)
 {
-	return __atomic_compare_exchange_n(p, &old, new, false, __ATOMIC_ACQ_REL,
-					   __ATOMIC_ACQUIRE);
+	return __atomic_compare_exchange_n(p, &old, new, false,
+					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
 static inline bool arch_cas32(volatile uint32_t *p, uint32_t old, uint32_t new)
 {
-	return __atomic_compare_exchange_n(p, &old, new, false, __ATOMIC_ACQ_REL,
-					   __ATOMIC_ACQUIRE);
+	return __atomic_compare_exchange_n(p, &old, new, false,
+					   __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
 }
 
 static inline uint64_t arch_fetch_add64(volatile uint64_t *p, uint64_t v)

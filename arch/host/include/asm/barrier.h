@@ -25,6 +25,9 @@ static inline void arch_full_barrier(void)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
 
-static inline void arch_cpu_relax(void) { __builtin_ia32_pause(); }
+static inline void arch_cpu_relax(void)
+{
+	__builtin_ia32_pause();
+}
 
 #endif

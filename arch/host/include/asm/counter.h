@@ -5,10 +5,16 @@
 #include <stdint.h>
 #include <time.h>
 
-static inline uint64_t arch_cycles(void) { return __builtin_ia32_rdtsc(); }
+static inline uint64_t arch_cycles(void)
+{
+	return __builtin_ia32_rdtsc();
+}
 
 /* The host has no user-readable instruction counter: use callgrind. */
-static inline uint64_t arch_instret(void) { return __builtin_ia32_rdtsc(); }
+static inline uint64_t arch_instret(void)
+{
+	return __builtin_ia32_rdtsc();
+}
 
 static inline uint64_t arch_time(void)
 {
@@ -18,6 +24,9 @@ static inline uint64_t arch_time(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static inline uint64_t arch_time_hz(void) { return 1000000000u; }
+static inline uint64_t arch_time_hz(void)
+{
+	return 1000000000u;
+}
 
 #endif

@@ -4,6 +4,9 @@
 
 extern __thread struct hart *host_this_hart;
 
-static inline struct hart *this_hart(void) { return host_this_hart; }
+static inline struct hart *this_hart(void)
+{
+	return host_this_hart;
+}
 
 #endif

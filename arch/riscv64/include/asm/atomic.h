@@ -8,10 +8,22 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-static inline uint64_t arch_load64(const volatile uint64_t *p) { return *p; }
-static inline void arch_store64(volatile uint64_t *p, uint64_t v) { *p = v; }
-static inline uint32_t arch_load32(const volatile uint32_t *p) { return *p; }
-static inline void arch_store32(volatile uint32_t *p, uint32_t v) { *p = v; }
+static inline uint64_t arch_load64(const volatile uint64_t *p)
+{
+	return *p;
+}
+static inline void arch_store64(volatile uint64_t *p, uint64_t v)
+{
+	*p = v;
+}
+static inline uint32_t arch_load32(const volatile uint32_t *p)
+{
+	return *p;
+}
+static inline void arch_store32(volatile uint32_t *p, uint32_t v)
+{
+	*p = v;
+}
 
 static inline bool arch_cas64(volatile uint64_t *p, uint64_t old, uint64_t new)
 {

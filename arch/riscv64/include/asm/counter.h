@@ -29,6 +29,9 @@ static inline uint64_t arch_time(void)
 }
 
 /* QEMU virt: the ACLINT timer runs at 10 MHz. */
-static inline uint64_t arch_time_hz(void) { return 10000000; }
+static inline uint64_t arch_time_hz(void)
+{
+	return 10000000;
+}
 
 #endif
