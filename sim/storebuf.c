@@ -530,7 +530,8 @@ uint32_t shared_load32(const volatile uint32_t *p)
 }
 
 /*
- * A store into the running C stack (the hart's boot stack or the current
+ * A store into the running C stack (the hart's own, hart_stacks[i] up to
+ * its stack_top - the boot hart's too, on every port - or the current
  * task's C stack) goes straight to memory. No other hart reads a C stack
  * (include/gc.h's rule), and a buffered store there would break what the
  * hardware guarantees the storing hart itself: when the frame returns, a

@@ -60,7 +60,7 @@ _start:
 	sd	$s1, 8($t0)
 	sd	$s2, 16($t0)
 	sd	$s3, 24($t0)
-	dla	$sp, boot_stack + HART_STACK_SIZE_
+	dla	$sp, hart_stacks + HART_STACK_SIZE_ /* hart_stacks[0]: the boot hart's */
 	move	$fp, $zero
 	/* Orders the .bss clear before the ready word; pairs with the sync after
 	 * the parked CPUs' load of mips_boot_ready (and the ROM stub's). */
@@ -374,10 +374,6 @@ mips_boot_ready:			/* 0 in the image: not in .bss */
 	.dword	0
 
 	.bss
-	.balign	16
-	.globl	boot_stack
-boot_stack:
-	.space	HART_STACK_SIZE_
 	.balign	64
 	.globl	mips_exc_areas
 mips_exc_areas:

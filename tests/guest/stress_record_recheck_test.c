@@ -15,9 +15,11 @@
  * collector (gc/) runs back-to-back cycles and checks every task record
  * it loads (gc_check_task_record).
  *
- * With the barrier the check sees a stale record (gc_stats.stale_records)
- * and never reports. Without it (SF_MUTANT=BARRIER_GC_RECORD_RECHECK, in
- * a simulation build: the loads after a removed acquire may be performed
+ * With the barrier the check sees a stale record (gc_stats.stale_records,
+ * printed: the collector must load t->defer just before the task frees
+ * that record and its span, a few times in a run at most, so it is not
+ * asserted) and never reports. Without it (SF_MUTANT=BARRIER_GC_RECORD_RECHECK,
+ * in a simulation build: the loads after a removed acquire may be performed
  * early, sim/storebuf.c) the reload can return t->defer from before the
  * record was run, and the second lookup the span before it was freed or
  * after: then the collector reports "pointer to unallocated span" and the
@@ -95,8 +97,6 @@ static void test_freed_records_are_not_reported(void)
 	    (unsigned long)(after.bad_pointers - before.bad_pointers));
 	KTAP_EXPECT(c.rounds > 0);
 	KTAP_EXPECT(c.ran == c.rounds * DEFER_RECORDS);
-	/* The recheck path ran: freed records were seen. */
-	KTAP_EXPECT(stale > 0);
 	KTAP_EXPECT(after.bad_pointers == before.bad_pointers);
 }
 
