@@ -33,8 +33,12 @@ static volatile uint32_t lock;
 
 static void history_lock(void)
 {
+	/* A bare spin: arch_cpu_relax() may drain this hart's store buffer
+	 * (mips64's sleeps), which would re-enter the simulator here. The
+	 * section is a few instructions long. */
 	while (arch_swap32(&lock, 1) != 0)
-		arch_cpu_relax();
+		while (arch_load32(&lock) != 0)
+			;
 	/* The simulator's own lock: orders the section after the swap
 	 * (pairs with the release in history_unlock). */
 	arch_acquire_barrier();

@@ -13,6 +13,9 @@
 #include "console.h"
 #include "hart.h"
 #include "platform.h"
+#ifdef SF_SIMULATE
+#include "../../sim/storebuf.h"
+#endif
 
 _Static_assert(MIPS_MAX_CPUS == MAX_HARTS, "one CPU slot per hart");
 _Static_assert(offsetof(struct mips_cpu_slot, arrived) == SLOT_ARRIVED, "");
@@ -106,6 +109,12 @@ void mips_cpu_relax(void)
 		l->relax_start = now; /* a new spin */
 	l->relax_last = now;
 	if (now - l->relax_start > spin) {
+#ifdef SF_SIMULATE
+		/* A core that sleeps has drained its store buffer long before
+		 * it wakes: so does the simulated one (else a hart that waits
+		 * for this one's buffered store waits for our next access). */
+		storebuf_drain_all();
+#endif
 		mips_idle_wait(US_TO_TICKS(RELAX_SLEEP_US));
 		l->relax_last = mips_read_count();
 	}
