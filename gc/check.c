@@ -92,7 +92,7 @@ static void report_where(const struct gc_where *w)
 				w->task ? "'" : "");
 		if (size > 4096)
 			size = 4096;
-		if (state == SPAN_SMALL || state == SPAN_LARGE) {
+		if (span_state_has_objects(state)) {
 			size_t off = (uintptr_t)w->base + w->off - obj;
 			dump_words((const void *)obj, size, off);
 		}
@@ -167,7 +167,7 @@ struct span *gc_checked_span(const void *p, const struct gc_where *w)
 	uint32_t state = SPAN_FREE;
 	if (s != NULL) {
 		state = shared_load32(&s->state);
-		if (state == SPAN_SMALL || state == SPAN_LARGE)
+		if (span_state_has_objects(state))
 			return s;
 		if (state == SPAN_MANUAL)
 			return NULL; /* a task stack: fine, not followed */

@@ -170,7 +170,7 @@ static void check_field(struct task *t, void *const *field, const char *name)
 	uint32_t st = SPAN_FREE;
 	if (s != NULL) {
 		st = shared_load32(&s->state);
-		if (st == SPAN_MANUAL || st == SPAN_SMALL || st == SPAN_LARGE)
+		if (span_state_in_use(st))
 			return;
 	}
 	/* Orders the lookup above before the reload below. p may be a heap
@@ -189,8 +189,7 @@ static void check_field(struct task *t, void *const *field, const char *name)
 		s = span_of(q);
 		st = s != NULL ? shared_load32(&s->state) : SPAN_FREE;
 	}
-	if (q != p || st == SPAN_MANUAL || st == SPAN_SMALL ||
-	    st == SPAN_LARGE) {
+	if (q != p || span_state_in_use(st)) {
 		atomic_fetch_add64(&gc.stale_records, 1);
 		return;
 	}

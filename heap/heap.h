@@ -292,6 +292,19 @@
 
 enum span_state { SPAN_FREE, SPAN_SMALL, SPAN_LARGE, SPAN_MANUAL };
 
+/* A span of objects: malloc's or the collector's, small or large. */
+static inline bool span_state_has_objects(uint32_t state)
+{
+	return state == SPAN_SMALL || state == SPAN_LARGE;
+}
+
+/* In use: a span of objects or a manual one (a task stack). A pointer
+ * the collector finds must land in one (gc/check.c, gc/roots.c). */
+static inline bool span_state_in_use(uint32_t state)
+{
+	return span_state_has_objects(state) || state == SPAN_MANUAL;
+}
+
 /* Empty spans a hart keeps for reuse, in pages (see cache_span_changed). */
 #define CACHE_EMPTY_PAGES 32
 /* Freed large spans a hart keeps for reuse (large.c): at most this many,

@@ -202,8 +202,7 @@ static int span_ok(const void *p, int stack_only)
 	if (!s)
 		return 0;
 	uint32_t state = shared_load32(&s->state);
-	return state == SPAN_MANUAL ||
-	       (!stack_only && (state == SPAN_SMALL || state == SPAN_LARGE));
+	return stack_only ? state == SPAN_MANUAL : span_state_in_use(state);
 }
 
 static int slot_ok(struct task *t, void **slot, enum task_slot_kind kind)

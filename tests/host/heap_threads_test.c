@@ -351,7 +351,7 @@ static void publish_worker(struct hart *h, void *arg)
 			struct span *s = span_of(p);
 			uint32_t state =
 			    s ? shared_load32(&s->state) : SPAN_FREE;
-			CHECK(state == SPAN_SMALL || state == SPAN_LARGE);
+			CHECK(span_state_has_objects(state));
 			CHECK(s != NULL && (uintptr_t)p >= s->base &&
 			      (uintptr_t)p < s->base + ((uintptr_t)s->npages
 							<< PAGE_SHIFT));
