@@ -3,7 +3,7 @@
 #   make -f mk/gc.mk gc-host-test
 #       Builds every collector test (tests/guest/gc_*_test.c, or
 #       tests/gc/guest/ until they move) for the host - x86_64, harts as
-#       threads (tests/gc/host_port.c) - three ways: plain -O2, ASan+UBSan,
+#       threads (tests/host/harts.c) - three ways: plain -O2, ASan+UBSan,
 #       TSan; runs each at 2 and 4 harts (GC_HOST_HARTS), plus the fatal
 #       bad-pointer check (gc_badptr: the Go-style report, exit 2). Appends
 #       "PASS name" / "FAIL name: reason" lines to build/results/gc.result.
@@ -39,7 +39,7 @@ GC_TESTS := $(filter-out %_stress_test,$(GC_ALL_TESTS))
 GC_HOST_SRCS := $(wildcard gc/*.c task/*.c) arch/host/switch.S \
 	arch/host/platform.c $(filter-out heap/libc.c,$(wildcard heap/*.c)) \
 	lib/console.c lib/spinlock.c lib/barrier.c tests/ktap.c \
-	tests/gc/host_port.c
+	tests/host/harts.c
 GC_HOST_CFLAGS := -std=gnu11 -g -Wall -Wextra -Werror \
 	-Iinclude -Iarch/host/include -Itests -pthread
 GCFG_plain := -O2
@@ -88,7 +88,7 @@ gc-host-test:
 		echo "FAIL host gc: build failed (build/results/build-gc-host.log)" >>$(GC_RESULTS); \
 		echo "not ok host gc: build failed"; exit 0; fi
 	@for c in $(GC_CONFIGS); do for p in $(GC_TESTS); do for h in $(GC_HOST_HARTS); do \
-		HARTS=$$h RESULTS=$(GC_RESULTS) tests/gc/run-host.sh \
+		HARTS=$$h LOGDIR=build/logs/host-gc RESULTS=$(GC_RESULTS) tests/host/run-ktap.sh \
 			$$c/$${h}h-$$p $(GC_TIMEOUT) $(GC_O)/$$c/$$p; \
 	done; done; done; true
 	@RESULTS=$(GC_RESULTS) tests/gc/badptr-check.sh $(GC_O)/plain/gc_badptr; true
@@ -110,7 +110,7 @@ GC_BENCH_HARTS ?= 2 3
 gc-host-bench: $(GC_O)/bench/gc_bench $(GC_O)/bench/gc_bdwgc
 	@mkdir -p build/logs/host-gc
 	@for h in $(GC_BENCH_HARTS); do \
-		HARTS=$$h GC_HEAP_MB=512 timeout -k 5 900 $(GC_O)/bench/gc_bench \
+		HARTS=$$h HOST_HEAP_MB=512 timeout -k 5 900 $(GC_O)/bench/gc_bench \
 			>build/logs/host-gc/gc_bench-$${h}h.log; \
 		grep '^gc [0-9]' build/logs/host-gc/gc_bench-$${h}h.log \
 			>build/logs/host-gc/gc_bench-$${h}h.trace; \
@@ -141,7 +141,7 @@ gc-warnings:
 		-fsyntax-only bench/gc_bdwgc.c || exit 1; done
 	@for cc in gcc clang; do $$cc -std=gnu11 -O2 -Wall -Wextra -Werror \
 		-Iinclude -Iarch/host/include -Itests -fsyntax-only \
-		tests/gc/host_port.c tests/gc/gc_badptr.c || exit 1; done
+		tests/host/harts.c tests/gc/gc_badptr.c || exit 1; done
 	@echo "ok warnings: host-only files (bench/gc_bdwgc.c, tests/gc/)"
 
 # ---- per board (BOARD=...) ----

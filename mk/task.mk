@@ -2,7 +2,7 @@
 #
 #   make -f mk/task.mk task-host-test
 #       Builds the task tests (task_test, defer_test) for the host - x86_64,
-#       harts as threads (tests/task/host_port.c) - three ways: plain -O2,
+#       harts as threads (tests/host/harts.c) - three ways: plain -O2,
 #       ASan+UBSan, TSan. Runs each, prints "ok"/"not ok" lines and appends
 #       PASS/FAIL lines to build/results/task.result.
 #   make -f mk/task.mk task-host-stress
@@ -25,7 +25,7 @@ HOST_HARTS ?= 2 4
 # The host port (arch/host/platform.c) and the heap, less its libc names.
 HOST_SRCS := $(wildcard task/*.c) arch/host/switch.S arch/host/platform.c \
 	$(filter-out heap/libc.c,$(wildcard heap/*.c)) lib/console.c \
-	lib/spinlock.c lib/barrier.c tests/ktap.c tests/task/host_port.c
+	lib/spinlock.c lib/barrier.c tests/ktap.c tests/host/harts.c
 HOST_CFLAGS := -std=gnu11 -g -Wall -Wextra -Werror \
 	-Iinclude -Iarch/host/include -Itests -pthread
 CFG_plain := -O2
@@ -71,13 +71,13 @@ task-host-test:
 		echo "FAIL host task: build failed (build/results/build-task-host.log)" >>$(TASK_RESULTS); \
 		echo "not ok host task: build failed"; exit 0; fi; \
 	for c in $(HOST_CONFIGS); do for p in $(HOST_PROGS); do for h in $(HOST_HARTS); do \
-		HARTS=$$h RESULTS=$(TASK_RESULTS) tests/task/run-host.sh \
+		HARTS=$$h HOST_HEAP_MB=1024 RESULTS=$(TASK_RESULTS) tests/host/run-ktap.sh \
 			$$c/$${h}h-$$p 120 $(HOST_O)/$$c/$$p; \
 	done; done; done; true
 
 task-host-stress: $(HOST_O)/plain/defer_stress_test $(HOST_O)/tsan/defer_stress_test
 	@for c in plain tsan; do for h in 2 4; do \
-		HARTS=$$h RESULTS=$(TASK_RESULTS) tests/task/run-host.sh \
+		HARTS=$$h HOST_HEAP_MB=1024 RESULTS=$(TASK_RESULTS) tests/host/run-ktap.sh \
 			$$c/$${h}h-defer_stress_test 900 $(HOST_O)/$$c/defer_stress_test; \
 	done; done; true
 

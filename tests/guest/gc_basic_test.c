@@ -1,6 +1,6 @@
 /*
  * gc_basic_test.c - the collector's basics, on every board and on the host
- * (tests/gc/host_port.c): typed allocation, roots, collection of garbage,
+ * (tests/host/harts.c): typed allocation, roots, collection of garbage,
  * stop-the-world and concurrent modes, verification, the pointer check,
  * and tasks whose only references live in their frames while their stacks
  * grow, shrink and are scanned concurrently.

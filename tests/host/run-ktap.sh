@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# run-host.sh NAME TIMEOUT PROGRAM [ARGS...]
+# run-ktap.sh NAME TIMEOUT PROGRAM [ARGS...]
 #
-# Runs one host build of a KTAP test program (tests/task/host_port.c is its
-# "board") under a timeout, keeps its output in build/logs/host/NAME.log and
-# judges it like tests/run-guest.sh: a KTAP plan, every case "ok", exit 0.
-# Prints one "ok"/"not ok" line per case, named "host/NAME case", and appends
-# PASS/FAIL lines to $RESULTS (default build/results/task.result).
+# Runs one host build of a KTAP test of the tasks or the collector
+# (tests/host/harts.c is its "board") under a timeout, keeps its output in
+# $LOGDIR/NAME.log (default build/logs/host) and judges it like
+# tests/run-guest.sh: a KTAP plan, every case "ok", exit 0. Prints one
+# "ok"/"not ok" line per case, named "host/NAME case", and its figures
+# (growths, scanner, P=), and appends "PASS name" / "FAIL name: reason"
+# lines to $RESULTS (default build/results/host.result). HARTS and the
+# other environment variables pass through to the program.
 set -u
 name=$1 limit=$2
 shift 2
-results=${RESULTS:-build/results/task.result}
-log=build/logs/host/$name.log
+results=${RESULTS:-build/results/host.result}
+log=${LOGDIR:-build/logs/host}/$name.log
 mkdir -p "$(dirname "$log")" "$(dirname "$results")"
 
 timeout -k 5 "$limit" "$@" </dev/null >"$log" 2>&1
@@ -23,7 +26,7 @@ why() {
 	case $status in
 	124) echo "timed out after ${limit}s" ;;
 	2) echo "panic: $(grep -m1 -a 'PANIC' "$log")" ;;
-	*) echo "exit status $status$(grep -m1 -a -E 'ERROR: (Address|Thread|Undefined)|runtime error' "$log" | sed 's/^/: /')" ;;
+	*) echo "exit status $status$(grep -m1 -a -E 'ERROR: (Address|Thread|Undefined)|runtime error|WARNING: ThreadSanitizer' "$log" | sed 's/^/: /')" ;;
 	esac
 }
 

@@ -1,13 +1,15 @@
 /*
- * host_port.c - the rest of a "board" for the collector's tests on the
+ * harts.c - the rest of a "board" for the task and collector tests on the
  * host (arch/host/platform.c gives the console, exit, this_hart() and the
  * heap's mmap'd region): harts 1..n-1 are threads serving hart.h's mailbox
  * and main() runs the test's main (compiled as guest_main) on hart 0.
  *
  * HARTS=n sets the hart count (default 2: one mutator and the collector,
- * like -smp 2; the last hart is the collector). GC_HEAP_MB sets the
- * region (default 256, as on the boards). The mailbox waits on a
- * condition variable so that idle harts leave the host's cores alone.
+ * like -smp 2; the last hart is the collector). HOST_HEAP_MB sets the
+ * region (default 256, as on the boards; MAP_NORESERVE, so only touched
+ * pages cost). The mailbox waits on a condition variable instead of
+ * spinning like boot/hart.c: idle harts must leave the host's cores alone
+ * while the sanitizers run. Same contract as hart.h.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -89,7 +91,7 @@ static void *hart_thread(void *arg)
 int main(void)
 {
 	const char *env = getenv("HARTS");
-	const char *mb = getenv("GC_HEAP_MB");
+	const char *mb = getenv("HOST_HEAP_MB");
 	unsigned n = env ? (unsigned)atoi(env) : 2;
 	size_t heap = (size_t)(mb ? atoi(mb) : 256) << 20;
 
@@ -118,7 +120,7 @@ int main(void)
 	pthread_mutex_unlock(&mailbox_lock);
 	hart_count = n;
 	platform.nharts = n;
-	kprintf("# spanfence gc tests on the host: %u harts, heap %zu MiB\n", n,
+	kprintf("# spanfence on the host: %u harts, heap %zu MiB\n", n,
 		heap >> 20);
 	platform_exit(guest_main());
 }
