@@ -142,7 +142,7 @@ gc-warnings:
 	@for cc in gcc clang; do $$cc -std=gnu11 -O2 -Wall -Wextra -Werror \
 		-Iinclude -Iarch/host/include -Itests -fsyntax-only \
 		tests/host/harts.c tests/gc/gc_badptr.c || exit 1; done
-	@echo "ok warnings: host-only files (bench/gc_bdwgc.c, tests/gc/)"
+	@echo "ok warnings: host-only files (bench/gc_bdwgc.c, tests/host/harts.c, tests/gc/)"
 
 # ---- per board (BOARD=...) ----
 # Until gc/ is in the boards' RUNTIME_DIRS (mk/board.mk), the guest tests
