@@ -18,16 +18,16 @@
  * (gc_safepoint) about every POLL_US microseconds, making no other shared
  * access, while the collector runs back-to-back stop-the-world cycles
  * with verification. So between two polls the collector releases the
- * world, sweeps every span and stops the world again; the task's last few
- * accesses before it sees the new word come before that sweep. Every
- * cycle is verified (gc/verify.c: a reachable unmarked object panics:
- * that is how the mutant fails); the task also checks its objects'
- * contents at every poll, and at the end, after a full cycle, that each
- * is still allocated. The objects are few and without pointers (no push
- * on a work buffer, whose lock would order the loads): the scan of each
+ * world, sweeps every span and stops the world again; some of the task's
+ * last accesses before it sees the new word can come before that sweep.
+ * Every cycle is verified (gc/verify.c: a reachable unmarked object
+ * panics: that is how the mutant fails); the task also checks its
+ * objects' contents at every poll, and at the end, after a full cycle,
+ * that each is still allocated. The objects are few and without pointers (no
+ * push on a work buffer, whose lock would order the loads): the scan of each
  * costs 4 of the 32 loads a removed acquire's window lets go early
  * (measured on riscv64-virt: with 8 objects the mutant failed at cycle 4
- * to 337 of 10 seeds, with 4 at cycle 3 to 17 of 6).
+ * to 337 of 10 seeds, with 4 at cycle 3 to 150 of 20).
  *
  * In a barrier-mutant simulation build (SF_MUTANT=BARRIER_GC_HANDSHAKE)
  * the loads after the removed acquire may be performed early
