@@ -89,7 +89,14 @@ uint32_t gc_sweep_span(struct span *s)
 		gc_span_free(s);
 	/* Orders the cleared mark bits and freed slots (and the span's
 	 * return to the page heap) before the count the next cycle waits
-	 * on; pairs with the driver's acquire in gc_sweep_finish(). */
+	 * on; pairs with the driver's acquire in gc_sweep_finish(). Nothing
+	 * else orders them for two sweepers: the collector hart sweeping in
+	 * the background while a mutator drives (it answers no handshake:
+	 * the driver's first marks could meet our clear landing late, as
+	 * tests/guest/stress_gc_sweep_test.c shows without this barrier),
+	 * and a mutator whose clears are still buffered when another
+	 * mutator, having answered the next cycle's first handshake, shades
+	 * an object of the span (our own ack comes later). */
 	release_barrier(BARRIER_GC_SWEEP_DONE);
 	atomic_fetch_add64(&gc.nunswept, (uint64_t)-1);
 	return live;
