@@ -37,10 +37,10 @@
  * The heap: NBALLAST LARGE noscan objects (a span and one mark word each)
  * reached through one table, so the sweep is long (the collector has time
  * to join it) and the first marks of the cycle land on the spans swept
- * last; and lists of small nodes sharing their spans (and mark words) with
- * garbage of the same type. With gcpercent 0 (the ballast keeps the goal
- * over its 4 MiB minimum) the trigger is the marked size, so one LARGE
- * allocation, which asks the pacer first, requests a cycle.
+ * last; and lists of small nodes, allocated between garbage of their type,
+ * so that their spans (and mark words) hold free slots too. With gcpercent 0
+ * (the ballast keeps the goal over its 4 MiB minimum) the trigger is the marked
+ * size, so one LARGE allocation, which asks the pacer first, requests a cycle.
  *
  * What catches a lost mark: verification (gc_set_verify, the stop-the-world
  * re-mark of every cycle: a reachable object unmarked or not allocated
@@ -59,9 +59,7 @@
  * 1/16384 (the default): 8 of 10 (mips64-malta: 8 of 10).
  */
 #include <stdint.h>
-#include <string.h>
 
-#include "atomic.h"
 #include "counter.h"
 #include "gc.h"
 #include "hart.h"
@@ -194,7 +192,7 @@ static void check_all(void)
 	}
 }
 
-static uint64_t rounds, raced, failed_cycles;
+static uint64_t rounds, raced, no_flip;
 
 /*
  * With the collector stalled: collect until a cycle was taken over (the
@@ -219,6 +217,7 @@ static bool stalled_flip(void)
 static void *worker(void *arg)
 {
 	uint64_t until = counter_time() + SWEEP_SECONDS * counter_time_hz();
+
 	(void)arg;
 	build();
 	check_all();
@@ -226,7 +225,7 @@ static void *worker(void *arg)
 	while (counter_time() < until) {
 		gc_test_stall_collector(GC_STALL_ANY);
 		if (!stalled_flip()) {
-			failed_cycles++;
+			no_flip++;
 			break;
 		}
 		gc_test_stall_collector(GC_STALL_OFF);
@@ -237,6 +236,10 @@ static void *worker(void *arg)
 		raced += takeover_now();
 		check_all();
 	}
+	/* A mark lost in the last round: freed by this cycle's sweep, or
+	 * reported by its verification. */
+	gc_collect();
+	check_all();
 	return NULL;
 }
 
@@ -266,7 +269,7 @@ static void test_sweep_then_mark(void)
 	    (unsigned long)(b.takeovers - a.takeovers),
 	    (unsigned long)(b.spans_swept - a.spans_swept));
 	KTAP_EXPECT(damaged == 0);
-	KTAP_EXPECT(failed_cycles == 0);
+	KTAP_EXPECT(no_flip == 0);
 	KTAP_EXPECT(rounds > 0);
 	KTAP_EXPECT(raced > 0);
 	KTAP_EXPECT(b.verified > a.verified);
