@@ -56,7 +56,7 @@
  * them: only a random drain or (MIPS) its sleep in a relax does, long after
  * the mutator's first marks. A faster drain closes the window: boots of
  * the mutant on riscv64-virt that failed, 1/1024: 0 of 6; 1/4096: 2 of 6;
- * 1/16384 (the default): 8 of 10 (mips64-malta: 8 of 10).
+ * 1/16384 (the default): 8 of 20 (mips64-malta: 8 of 10).
  */
 #include <stdint.h>
 
