@@ -9,8 +9,12 @@
 #include "gc.h"
 
 struct gc_hart gc_harts[MAX_HARTS];
-struct span gc_empty_span;	 /* alloccache 0: forces a refill */
-volatile uint32_t gc_alloc_gate; /* nonzero: take the slow path */
+struct span gc_empty_span; /* alloccache 0: forces a refill */
+/* The allocation gate (gc.h, "ALLOCATION"): a count the driver raises; a
+ * hart allocates on the fast path while its gc_hart.gate equals it. */
+volatile uint32_t gc_alloc_seq;
+/* The former gate flag: handshake.c still sets it; nothing reads it. */
+volatile uint32_t gc_alloc_gate;
 
 static uint64_t word_mask(const struct span *s, unsigned w)
 {
@@ -115,6 +119,18 @@ static void window_black(struct gc_hart *gh, unsigned sc, struct span *s)
 	 * collector's load of such a pointer then (dependent) of the mark
 	 * word: it finds the object black and never reads it. */
 	publication_barrier(BARRIER_GC_ALLOC_BLACK);
+}
+
+/*
+ * This hart has seen the marking phase (or a later one): make every
+ * window it caches black, so that the fast path, which has no phase test,
+ * hands out only black objects until the flip empties the cache.
+ */
+static void cache_black(struct gc_hart *gh)
+{
+	for (unsigned sc = 0; sc < GC_NSPANCLASS; sc++)
+		if (gh->alloc[sc]->alloccache != 0)
+			window_black(gh, sc, gh->alloc[sc]);
 }
 
 /* Make a new span the collector's: the collected and noscan flags tell
@@ -275,29 +291,51 @@ static GC_SLOW void *alloc_large(struct gc_hart *gh, const struct gc_type *t,
 	return p;
 }
 
-/* Not cold: while marking, every allocation comes here (and a cold
- * function's inline zeroing compiles to rep stos on x86). */
+/*
+ * Not cold: a hart's first allocation after each gate raise comes here,
+ * and so does every window refill (and a cold function's inline zeroing
+ * compiles to rep stos on x86). gate is the gate this call opens the
+ * fast path for, loaded first: if the driver raises it again meanwhile,
+ * the next allocation comes back here.
+ */
 static __attribute__((noinline)) void *alloc_slow(const struct gc_type *t,
 						  size_t n, size_t size)
 {
 	struct gc_hart *gh = gc_me();
+	uint32_t gate = shared_load32(&gc_alloc_seq);
+	void *p;
 
+	/* Orders our loads of the handshake word and the barrier flag after
+	 * the gate; pairs with the driver's release before raising it: a
+	 * hart that sees the raise of a mark start sees the flag on. */
+	acquire_barrier(BARRIER_GC_HANDSHAKE);
 	if (gc_poll_due(gh))
 		gc_poll();
-	if (size > SMALL_MAX)
-		return alloc_large(gh, t, n, size);
-	unsigned sc = size_class(size) * 2 + (t->ptrmap == NULL);
-	struct span *s = gh->alloc[sc];
-	if (s->alloccache == 0) {
-		s = refill(gh, sc, size);
-		if (s == NULL) {
-			errno = ENOMEM;
-			return NULL;
+	if (size > SMALL_MAX) {
+		p = alloc_large(gh, t, n, size);
+	} else {
+		unsigned sc = size_class(size) * 2 + (t->ptrmap == NULL);
+		struct span *s = gh->alloc[sc];
+		if (s->alloccache == 0) {
+			s = refill(gh, sc, size);
+			if (s == NULL) {
+				errno = ENOMEM;
+				return NULL;
+			}
 		}
+		if (shared_load32(&gc_barrier_on))
+			window_black(gh, sc, s);
+		p = object_init(span_take(s), t, n, size);
 	}
-	if (shared_load32(&gc_barrier_on))
-		window_black(gh, sc, s);
-	return object_init(span_take(s), t, n, size);
+	/* Open the fast path once every handshake is answered; while
+	 * marking only with black windows (refills come back here). No flip
+	 * happens before our next poll, so the flag and cache stay as seen. */
+	if (gh->gate != gate && !gc_poll_due(gh)) {
+		if (shared_load32(&gc_barrier_on))
+			cache_black(gh);
+		gh->gate = gate;
+	}
+	return p;
 }
 
 static GC_SLOW void bad_type(const struct gc_type *t)
@@ -307,13 +345,14 @@ static GC_SLOW void bad_type(const struct gc_type *t)
 	      (const void *)t);
 }
 
-/* The fast path: no lock, no atomic, one predictable branch on the gate
- * (nonzero while marking or while a handshake is pending). */
+/* The fast path: no lock, no atomic, no phase test: one predictable
+ * branch on the gate (raised at mark start and for each handshake). */
 static inline __attribute__((always_inline)) void *
 alloc_fast(const struct gc_type *t, size_t n, size_t size)
 {
-	if (likely(size <= 1024 && shared_load32(&gc_alloc_gate) == 0)) {
-		struct gc_hart *gh = gc_me();
+	struct gc_hart *gh = gc_me();
+
+	if (likely(size <= 1024 && gh->gate == shared_load32(&gc_alloc_seq))) {
 		unsigned sc =
 		    size_to_class8[(size + 7) >> 3] * 2 + (t->ptrmap == NULL);
 		struct span *s = gh->alloc[sc];

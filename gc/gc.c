@@ -99,6 +99,22 @@ bool gc_step(bool may_stall)
 
 /* ---- the cycle ---- */
 
+/*
+ * Raise the allocation gate (gc.h, "ALLOCATION"): every hart's next
+ * gc_alloc takes the slow path, answers what is pending and, while
+ * marking, makes its cached windows black before it opens the fast path
+ * again. Before each handshake, so that gc_alloc stays a safe point. An
+ * atomic add: a mutator taking over may raise it while a stalled collector
+ * does too, and each raise must be a new value.
+ */
+static void gate_raise(void)
+{
+	/* Orders the phase and barrier flag before the raise; pairs with the
+	 * allocating hart's acquire after loading the gate (alloc_slow). */
+	release_barrier(BARRIER_GC_HANDSHAKE);
+	atomic_fetch_add32(&gc_alloc_seq, 1);
+}
+
 static void mark_phase_begin(void)
 {
 	gc.c_start = gc_now_ns();
@@ -107,7 +123,7 @@ static void mark_phase_begin(void)
 	task_stacks_hold();
 	shared_store32(&gc.phase, GC_PHASE_MARK);
 	shared_store32(&gc_barrier_on, 1);
-	shared_store32(&gc_alloc_gate, 1);
+	gate_raise();
 	/* (The next handshake's GC_HANDSHAKE release publishes these.) */
 }
 
@@ -135,7 +151,6 @@ static void mark_terminate(struct gc_marker *m)
 	gc_flip();
 	gc_pacer_flip(marked);
 	shared_store32(&gc_barrier_on, 0);
-	shared_store32(&gc_alloc_gate, 0);
 	shared_store32(&gc.phase, GC_PHASE_SWEEP);
 	shared_store64(&gc.cycle, shared_load64(&gc.cycle) + 1);
 }
@@ -193,6 +208,7 @@ void gc_cycle_concurrent(struct gc_marker *m)
 				gc_spin_pause(); /* waiting for self-scans */
 			continue;
 		}
+		gate_raise();
 		if (!gc_handshake(GC_HS_FLUSH, 0)) {
 			abandon(m);
 			return;
@@ -200,6 +216,7 @@ void gc_cycle_concurrent(struct gc_marker *m)
 		if (!gc_pool_empty())
 			continue;
 		t_stop = gc_now_ns();
+		gate_raise();
 		gc_handshake(GC_HS_STOP, selfscan);
 		gc.c_stopped = gc_now_ns() - t_stop;
 		/* Held to the flip: no root (un)registration shades meanwhile.
@@ -244,6 +261,7 @@ void gc_cycle_stw(struct gc_marker *m, bool takeover)
 		gc.c_mark_start = t_stop;
 	/* Every running task scans itself (and gives its roots to the
 	 * verifier); every parked one is held. */
+	gate_raise();
 	gc_handshake(GC_HS_STOP, 1 | (shared_load32(&gc.verify) ? 2 : 0));
 	gc.c_stopped = gc_now_ns() - t_stop;
 	if (marking)

@@ -57,10 +57,22 @@
  *
  * Each hart has a cache of one span per span class (size class x {scan,
  * noscan}) and allocates from its allocCache window without locks or
- * atomics, like malloc's fast path. The fast path is taken while
- * gc_alloc_gate is 0: one load and one predictable branch. The gate is 1
- * while marking and while a handshake is pending, so the slow path polls
- * (gc_poll) and allocates black. A refill takes a swept span of its class
+ * atomics, like malloc's fast path, with no phase test: it is taken while
+ * the hart's gc_hart.gate equals gc_alloc_seq, the allocation gate (one
+ * more load and one predictable branch). The driver raises the gate
+ * (adds 1) at mark start, after storing the phase and barrier flag
+ * (GC_HANDSHAKE), and before each handshake, so that gc_alloc stays a safe
+ * point. A hart's next gc_alloc then takes the slow path: it loads the
+ * gate, polls, allocates, and if no handshake is left to answer, makes
+ * every cached window black if the barrier is on, and only then stores
+ * the gate it loaded into gc_hart.gate. While marking, windows are thus
+ * black before the fast path hands out their objects: the cached ones at
+ * the first allocation after the mark start is seen, later ones when the
+ * slow path loads them (every window load is a slow-path refill). The
+ * flip empties the caches, so no window blackened for one cycle serves
+ * the next. A hart with a scan request for a task that is not running
+ * stays on the slow path until the request goes. A refill takes a swept
+ * span of its class
  * from central, or an unswept one that it sweeps first (lazy sweeping), or
  * a new span from the page heap, and adds the window's bytes to heap_live
  * (the pacer's measure) after asking the pacer (trigger, assist, limit).
@@ -90,14 +102,15 @@
  * epoch with another's kind. ACK: observe the new phase. FLUSH: also hand
  * the barrier buffer to the pool. STOP: flush, maybe scan the running task
  * (into the pool, or its roots for the verifier), acknowledge, and wait for
- * gc.hs_release: stop-the-world. The driver stores phase, flags and gate,
- * then the word (GC_HANDSHAKE). A hart answers at its next safe point
- * (gc_poll): a new word, its work, its ack (GC_ACK), for STOP the wait
- * (GC_WORLD). The driver sets t->safepoint on every running task it still
- * needs, so the task calls the hook (gc_task_hook -> gc_poll) at its next
- * push, pop or yield; the gc_alloc slow path and gc_safepoint poll too.
- * Both sides wait by spinning first (a stop lasts microseconds), then by
- * yielding the core (gc_spin_pause), then by sleeping (gc_idle_pause).
+ * gc.hs_release: stop-the-world. The driver stores phase and flags,
+ * raises the allocation gate, then stores the word (GC_HANDSHAKE). A hart
+ * answers at its next safe point (gc_poll): a new word, its work, its ack
+ * (GC_ACK), for STOP the wait (GC_WORLD). The driver sets t->safepoint on every
+ * running task it still needs, so the task calls the hook (gc_task_hook ->
+ * gc_poll) at its next push, pop or yield; the gc_alloc slow path and
+ * gc_safepoint poll too. Both sides wait by spinning first (a stop lasts
+ * microseconds), then by yielding the core (gc_spin_pause), then by sleeping
+ * (gc_idle_pause).
  *
  * A handshake is complete when, in one pass over the task registry, every
  * task ran on a hart that acknowledged, or is PARKED and was claimed by the
@@ -137,12 +150,16 @@
  * stack is reachable from a grey object or an unscanned stack through
  * white objects, or is shaded in some hart's buffer.
  *
- * Allocate-black, a window at a time: while marking, before the current
- * window of a cached span hands out its first object of the cycle, the
- * mark bits of all its free slots are set (one CAS per window, then
- * GC_ALLOC_BLACK), so its objects are black and never read by the
- * collector this cycle. Free slots left marked at the flip are harmless:
- * the sweep keeps alloc & mark.
+ * Allocate-black, a window at a time: while marking, before a window of
+ * a cached span hands out its first object of the cycle, the mark bits of
+ * all its free slots are set (one CAS per window, then GC_ALLOC_BLACK), so
+ * its objects are black and never read by the collector this cycle: for
+ * the windows cached at mark start, in the slow path that reopens the
+ * fast path after the hart saw the raised gate (see ALLOCATION); for the
+ * others, when the slow path loads them. Objects handed out before the
+ * hart sees the mark start are white, as before its acknowledgement: its
+ * stack is not scanned before it acknowledged. Free slots left marked at the
+ * flip are harmless: the sweep keeps alloc & mark.
  *
  * Stacks are scanned one task at a time, each once per cycle: the driver
  * claims a PARKED task (task_scan_begin), scans it with task_scan_stack and
@@ -174,7 +191,7 @@
  * is complete (else the world is released and marking goes on:
  * gc_stats.term_retries). Still stopped: verification (if on), every
  * hart's cached spans go back to central, the sweep generation flips,
- * heap_live = marked bytes, the barrier and the gate go off, phase SWEEP;
+ * heap_live = marked bytes, the barrier goes off, phase SWEEP;
  * then the world is released. The pause is that check and flip: no marking
  * or scanning happens with the world stopped.
  *
@@ -280,8 +297,10 @@
  *     wait; the collector never stalls holding one.
  *
  * BARRIERS (include/barrier.h, BARRIER_LIST)
- *   GC_HANDSHAKE   driver: phase, barrier flag and gate, before the new
- *                  handshake word; a hart's acquire after loading it.
+ *   GC_HANDSHAKE   driver: phase and barrier flag before raising the
+ *                  allocation gate, and all three before the new handshake
+ *                  word; a hart's acquire after loading the word (gc_poll)
+ *                  or the gate (the allocation slow path).
  *   GC_ACK         hart: its flushed buffer, self-scan, everything done in
  *                  the old phase, before its ack (or, leaving, its inactive
  *                  flag); the driver's acquire after seeing every ack.
@@ -371,6 +390,7 @@ struct gc_hart {
 	volatile uint64_t scan_req; /* struct task *: scan yourself (the
 				       driver sets it, the hart clears it) */
 	struct gc_wbuf *wbuf;	    /* hart only (driver during a STOP) */
+	uint32_t gate; /* the gc_alloc_seq it allocates under (hart only) */
 	struct span *alloc[GC_NSPANCLASS]; /* cached spans, or &gc_empty_span */
 	uint64_t marked; /* bytes shaded here since the last flip */
 	/* allocate-black (alloc.c): the window of alloc[sc] pre-marked for
@@ -485,7 +505,8 @@ struct gc_state {
 extern struct gc_state gc;
 extern struct gc_hart gc_harts[MAX_HARTS];
 extern struct span gc_empty_span;
-extern volatile uint32_t gc_alloc_gate;
+extern volatile uint32_t gc_alloc_seq;
+extern volatile uint32_t gc_alloc_gate; /* unread (handshake.c sets it) */
 
 /* ---- small helpers ---- */
 
