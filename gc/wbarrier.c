@@ -15,6 +15,7 @@
  * each shades the value it stores, and the old value either one loaded.
  */
 #include "gc.h"
+#include "shade.h"
 
 void gc_store_slow(void *slot, const void *value)
 {
@@ -23,10 +24,10 @@ void gc_store_slow(void *slot, const void *value)
 			     .base = slot};
 
 	if (old != NULL)
-		gc_shade(old, &w, NULL);
+		shade(old, &w, NULL);
 	if (value != NULL) {
 		w.what = "write barrier (value stored)";
-		gc_shade((void *)value, &w, NULL);
+		shade((void *)value, &w, NULL);
 	}
 	shared_store_ptr((void *volatile *)slot, value);
 }
