@@ -317,6 +317,17 @@ static void check_record(struct task *t, void *arg)
 	gc_check_task_record(t);
 }
 
+/*
+ * The collector gives the driver back only if it still holds it: a mutator
+ * that saw no heartbeat may have taken it over meanwhile (gc_takeover's CAS
+ * from the collector), even in the step right after a stall, and a plain
+ * store of 0 would drop that mutator's ownership: two drivers.
+ */
+static void collector_driver_release(uint32_t me)
+{
+	(void)atomic_cas32(&gc.driver, me, 0);
+}
+
 static void *collector_loop(void *arg)
 {
 	uint32_t me = this_hart()->index + 1;
@@ -328,8 +339,7 @@ static void *collector_loop(void *arg)
 		if (want_cycle() && gc_driver_acquire(me)) {
 			shared_store32(&gc.request, 0);
 			run_cycle(&m);
-			if (shared_load32(&gc.driver) == me)
-				gc_driver_release();
+			collector_driver_release(me);
 			m.n = 0;
 			continue;
 		}
@@ -341,7 +351,7 @@ static void *collector_loop(void *arg)
 				/* Claim the driver to end the phase. */
 				if (gc_driver_acquire(me)) {
 					gc_sweep_finish();
-					gc_driver_release();
+					collector_driver_release(me);
 				}
 			}
 			continue;
