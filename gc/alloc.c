@@ -13,8 +13,6 @@ struct span gc_empty_span; /* alloccache 0: forces a refill */
 /* The allocation gate (gc.h, "ALLOCATION"): a count the driver raises; a
  * hart allocates on the fast path while its gc_hart.gate equals it. */
 volatile uint32_t gc_alloc_seq;
-/* The former gate flag: handshake.c still sets it; nothing reads it. */
-volatile uint32_t gc_alloc_gate;
 
 static uint64_t word_mask(const struct span *s, unsigned w)
 {

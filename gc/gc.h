@@ -506,7 +506,6 @@ extern struct gc_state gc;
 extern struct gc_hart gc_harts[MAX_HARTS];
 extern struct span gc_empty_span;
 extern volatile uint32_t gc_alloc_seq;
-extern volatile uint32_t gc_alloc_gate; /* unread (handshake.c sets it) */
 
 /* ---- small helpers ---- */
 

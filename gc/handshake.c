@@ -258,9 +258,9 @@ bool gc_handshake(enum gc_hs_kind kind, uint32_t selfscan)
 	c.self = this_hart() == collector_hart() ? 0 : me + 1;
 	c.e = GC_HS_WORD(GC_HS_SEQ(shared_load32(&gc.hs_epoch)) + 1, selfscan,
 			 kind);
-	shared_store32(&gc_alloc_gate, 1);
-	/* Orders the phase, gate and barrier flag before the epoch; pairs
-	 * with the hart's acquire after it loads the epoch. */
+	/* Orders the phase, barrier flag and allocation gate (raised by the
+	 * caller, gc.c) before the epoch; pairs with the hart's acquire
+	 * after it loads the epoch. */
 	release_barrier(BARRIER_GC_HANDSHAKE);
 	shared_store32(&gc.hs_epoch, c.e);
 	/* Dekker with gc_mutator_enter: the epoch before our loads of the

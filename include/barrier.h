@@ -69,9 +69,10 @@
 	  "use, before its done flag",                                         \
 	  "task_join: the done flag, then the result and freeing the task")    \
 	X(GC_HANDSHAKE,                                                        \
-	  "gc driver: phase, barrier flag and allocation gate, before the "    \
-	  "new handshake word (epoch and kind)",                               \
-	  "mutator hart (gc_poll): the word, then the phase and flags")        \
+	  "gc driver: phase and barrier flag before raising the allocation "   \
+	  "gate, all before the new handshake word (epoch and kind)",          \
+	  "mutator hart (gc_poll, alloc slow path): the word or the gate, "    \
+	  "then the phase and flags")                                          \
 	X(GC_ACK,                                                              \
 	  "mutator hart: its flushed barrier buffer, self-scan and cache, "    \
 	  "before its handshake ack (or its inactive flag)",                   \
