@@ -221,7 +221,7 @@ static inline size_t frame_bytes(const struct frame_desc *d)
  * slots; pointer-slot arguments that point into the stack are adjusted if
  * the push relocated it.
  */
-struct frame *frame_push(const struct frame_desc *d);
+static inline struct frame *frame_push(const struct frame_desc *d);
 struct frame *frame_push_args(const struct frame_desc *d, const uintptr_t *args,
 			      unsigned nargs);
 /* The same, but a failure panics with the message naming the task. */
@@ -229,10 +229,10 @@ struct frame *frame_push_or_panic(const struct frame_desc *d);
 
 /* Pop the current frame: run its defers (newest first), close the refs
  * into it, release it and its stack defer records. */
-void frame_pop(void);
+static inline void frame_pop(void);
 
 /* The current task's current frame (NULL if none), and the one below f. */
-struct frame *frame_top(void);
+static inline struct frame *frame_top(void);
 static inline struct frame *frame_parent(const struct frame *f)
 {
 	return f->prev_off ? (struct frame *)((char *)f - f->prev_off) : NULL;
@@ -375,7 +375,11 @@ __attribute__((noreturn)) void task_exit(void *result);
 /* Wait for t to end (yielding if called from a task), free it, return its
  * result. Every task must be joined exactly once. */
 void *task_join(struct task *t);
-/* The calling hart's running task, NULL outside tasks. */
+/* The calling hart's running task, NULL outside tasks. this_task() is the
+ * inline (below, one load); task_current() is the same as a function, for
+ * code that refers to it without linking task/ (sim/storebuf.c's weak
+ * reference). */
+static inline struct task *this_task(void);
 struct task *task_current(void);
 /* A safe point: poll the collector's request, shrink if mostly unused. */
 void task_safepoint(void);
@@ -442,5 +446,117 @@ void task_set_safepoint_hook(void (*hook)(struct task *t));
  * the last release frees the queue. Nests. */
 void task_stacks_hold(void);
 void task_stacks_release(void);
+
+/* ---- the inline fast paths ----
+ *
+ * this_task(), frame_top() and the common case of frame_push() and
+ * frame_pop() run in every managed call, so they are inline here; whatever
+ * is not the common case is out of line in task/frame.c:
+ *
+ *   push   inline when the calling hart runs a task, the frame fits in the
+ *          room left (no growth) and no safepoint is requested; else
+ *          frame_push_slow() (no task: panic; the poll; growth by copying).
+ *   pop    inline when there is a frame, none of the task's defer records
+ *          belongs to it, no open ref points into it and no safepoint is
+ *          requested; else frame_pop_slow() (no frame: panic; the defers;
+ *          closing refs; the poll).
+ *
+ * Only the task's own hart runs these, and they touch the same fields in
+ * the same way the out-of-line code does: the shared fields of struct task
+ * (sp, frame, defer, safepoint) and a heap defer record's frame through
+ * shared_load* / shared_store* (atomic.h's rule: a scanner or the
+ * collector reads them), everything else plainly. A push or pop changes
+ * frames only while the task is RUNNING, which no scanner claims, so the
+ * fast paths need no barrier of their own: the park that ends the run
+ * (BARRIER_TASK_PARK) orders them before a scanner's claim.
+ */
+
+/* hart->task_sched is task/sched.c's per-hart word: the task the hart runs,
+ * set by its scheduler around each switch to a task, NULL outside one.
+ * Written and read only by that hart. */
+static inline struct task *this_task(void)
+{
+	return (struct task *)this_hart()->task_sched;
+}
+
+static inline struct frame *frame_top(void)
+{
+	struct task *t = this_task();
+
+	return t ? (struct frame *)shared_load_ptr(
+		       (void *const volatile *)&t->frame)
+		 : NULL;
+}
+
+/* The slow paths (task/frame.c). */
+struct frame *frame_push_slow(const struct frame_desc *d);
+void frame_pop_slow(void);
+
+/* Lay out a frame for d at sp (room checked by the caller) and make it t's
+ * current frame: the common case of frame_push, and what task/frame.c's
+ * slow path does after growing. */
+static inline struct frame *
+task_frame_place(struct task *t, const struct frame_desc *d, char *sp)
+{
+	struct frame *f = (struct frame *)sp;
+	struct frame *prev =
+	    (struct frame *)shared_load_ptr((void *const volatile *)&t->frame);
+	/* volatile: a plain loop becomes a call to memset at -O2, which
+	 * costs more than the few words of a typical frame. */
+	volatile uintptr_t *w = f->slot;
+
+	f->desc = d;
+	f->prev_off = prev ? (uintptr_t)((char *)f - (char *)prev) : 0;
+	for (uint32_t i = 0; i < d->nslots; i++)
+		w[i] = 0;
+	shared_store_ptr((void *volatile *)&t->frame, f);
+	shared_store_ptr((void *volatile *)&t->sp, sp + frame_bytes(d));
+	return f;
+}
+
+static inline struct frame *frame_push(const struct frame_desc *d)
+{
+	struct task *t = this_task();
+
+	if (__builtin_expect(!t, 0))
+		return frame_push_slow(d);
+	char *sp = (char *)shared_load_ptr((void *const volatile *)&t->sp);
+	char *hi =
+	    (char *)shared_load_ptr((void *const volatile *)&t->stack_hi);
+	if (__builtin_expect((size_t)(hi - sp) < frame_bytes(d) ||
+				 shared_load32(&t->safepoint) != 0,
+			     0))
+		return frame_push_slow(d);
+	return task_frame_place(t, d, sp);
+}
+
+static inline void frame_pop(void)
+{
+	struct task *t = this_task();
+
+	if (__builtin_expect(!t, 0)) {
+		frame_pop_slow();
+		return;
+	}
+	struct frame *f =
+	    (struct frame *)shared_load_ptr((void *const volatile *)&t->frame);
+	struct defer *d =
+	    (struct defer *)shared_load_ptr((void *const volatile *)&t->defer);
+	/* A heap record's frame is shared (the collector may load it), a
+	 * stack record's is not (task_internal.h: defer_load). */
+	if (__builtin_expect(
+		!f ||
+		    (d && (d->heap ? (struct frame *)shared_load_ptr(
+					 (void *const volatile *)&d->frame)
+				   : d->frame) == f) ||
+		    (t->refs && (char *)stack_ref_slot(t->refs) >= (char *)f) ||
+		    shared_load32(&t->safepoint) != 0,
+		0)) {
+		frame_pop_slow();
+		return;
+	}
+	shared_store_ptr((void *volatile *)&t->sp, f);
+	shared_store_ptr((void *volatile *)&t->frame, frame_parent(f));
+}
 
 #endif

@@ -29,7 +29,7 @@
 
 int defer_push(enum defer_where where, defer_fn fn, void *arg, uintptr_t data)
 {
-	struct task *t = task_current();
+	struct task *t = this_task();
 	struct defer *d;
 
 	if (!t)

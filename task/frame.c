@@ -23,39 +23,25 @@
  * Push and pop are safe points for the collector's request (the poll is a
  * single load of t->safepoint); the stack is only ever shrunk at
  * task_yield/task_safepoint, never inside push or pop.
+ *
+ * The common case of both (room for the frame; no defer record, open ref
+ * or safepoint request at the frame) is inline in include/task.h, with
+ * this_task() and frame_top(); this file has everything else.
  */
 #include "console.h"
 #include "task_internal.h"
 
 static struct task *current_or_panic(const char *what)
 {
-	struct task *t = task_current();
+	struct task *t = this_task();
 
 	if (!t)
 		panic("%s outside a task", what);
 	return t;
 }
 
-/* Lay out a frame at sp (room checked) and make it current. */
-static inline struct frame *place(struct task *t, const struct frame_desc *d,
-				  char *sp)
-{
-	struct frame *f = (struct frame *)sp;
-	struct frame *prev = LOAD_PTR(t->frame);
-	/* volatile: a plain loop becomes a call to memset at -O2, which
-	 * costs more than the few words of a typical frame. */
-	volatile uintptr_t *w = f->slot;
-
-	f->desc = d;
-	f->prev_off = prev ? (uintptr_t)((char *)f - (char *)prev) : 0;
-	for (uint32_t i = 0; i < d->nslots; i++)
-		w[i] = 0;
-	STORE_PTR(t->frame, f);
-	STORE_PTR(t->sp, sp + frame_bytes(d));
-	return f;
-}
-
-/* Everything but the common case: a safepoint request, growth, args. */
+/* Everything but the common case (include/task.h's inline frame_push): a
+ * safepoint request, growth, args. */
 static __attribute__((noinline)) struct frame *
 push_slow(struct task *t, const struct frame_desc *d, const uintptr_t *args,
 	  unsigned nargs)
@@ -71,7 +57,7 @@ push_slow(struct task *t, const struct frame_desc *d, const uintptr_t *args,
 		bytes &&
 	    stack_grow(t, bytes, d->name, &rel) != 0)
 		return NULL;
-	struct frame *f = place(t, d, LOAD_PTR(t->sp));
+	struct frame *f = task_frame_place(t, d, LOAD_PTR(t->sp));
 	for (unsigned i = 0; i < nargs; i++) {
 		uintptr_t v = args[i];
 		/* A stack pointer argument of a push that moved the stack:
@@ -83,20 +69,9 @@ push_slow(struct task *t, const struct frame_desc *d, const uintptr_t *args,
 	return f;
 }
 
-static inline struct frame *push(struct task *t, const struct frame_desc *d)
+struct frame *frame_push_slow(const struct frame_desc *d)
 {
-	char *sp = LOAD_PTR(t->sp);
-
-	if (unlikely((size_t)((char *)LOAD_PTR(t->stack_hi) - sp) <
-			 frame_bytes(d) ||
-		     shared_load32(&t->safepoint) != 0))
-		return push_slow(t, d, NULL, 0);
-	return place(t, d, sp);
-}
-
-struct frame *frame_push(const struct frame_desc *d)
-{
-	return push(current_or_panic("frame_push"), d);
+	return push_slow(current_or_panic("frame_push"), d, NULL, 0);
 }
 
 struct frame *frame_push_args(const struct frame_desc *d, const uintptr_t *args,
@@ -107,15 +82,15 @@ struct frame *frame_push_args(const struct frame_desc *d, const uintptr_t *args,
 
 struct frame *frame_push_or_panic(const struct frame_desc *d)
 {
-	struct task *t = current_or_panic("frame_push_or_panic");
-	struct frame *f = push(t, d);
+	struct frame *f = frame_push(d);
 
 	if (!f)
-		panic("%s", t->errmsg);
+		panic("%s", this_task()->errmsg);
 	return f;
 }
 
-/* The frame's defers and refs, the safepoint poll, a missing frame. */
+/* Everything but the common case (include/task.h's inline frame_pop): the
+ * frame's defers and refs, the safepoint poll, a missing frame. */
 static __attribute__((noinline)) void pop_slow(struct task *t)
 {
 	struct frame *f = LOAD_PTR(t->frame);
@@ -132,38 +107,15 @@ static __attribute__((noinline)) void pop_slow(struct task *t)
 	safepoint_poll(t);
 }
 
-static inline void pop(struct task *t)
+void frame_pop_slow(void)
 {
-	struct frame *f = LOAD_PTR(t->frame);
-	struct defer *d = LOAD_PTR(t->defer);
-
-	if (unlikely(
-		!f || (d && DLOAD(d, frame) == f) ||
-		(t->refs && (char *)stack_ref_slot(t->refs) >= (char *)f) ||
-		shared_load32(&t->safepoint) != 0)) {
-		pop_slow(t);
-		return;
-	}
-	STORE_PTR(t->sp, (char *)f);
-	STORE_PTR(t->frame, frame_parent(f));
-}
-
-void frame_pop(void)
-{
-	pop(current_or_panic("frame_pop"));
+	pop_slow(current_or_panic("frame_pop"));
 }
 
 void frame_pop_all(struct task *t)
 {
 	while (LOAD_PTR(t->frame))
-		pop(t);
-}
-
-struct frame *frame_top(void)
-{
-	struct task *t = task_current();
-
-	return t ? LOAD_PTR(t->frame) : NULL;
+		pop_slow(t);
 }
 
 void task_safepoint_slow(struct task *t)

@@ -17,7 +17,7 @@
 
 void stack_ref_open(struct stack_ref *r, uintptr_t *slot)
 {
-	struct task *t = task_current();
+	struct task *t = this_task();
 
 	if (!t)
 		panic("stack_ref_open outside a task");
@@ -52,7 +52,7 @@ void stack_ref_close(struct stack_ref *r)
 {
 	if (!r->task)
 		return;
-	if (r->task != task_current())
+	if (r->task != this_task())
 		panic("stack_ref_close: the ref belongs to task '%s'",
 		      r->task->name);
 	close_ref(r->task, r);

@@ -89,7 +89,7 @@ void task_scan_end(struct task *t)
 
 void task_scan_stack(struct task *t, task_visit_fn visit, void *ctx)
 {
-	if (t != task_current() &&
+	if (t != this_task() &&
 	    shared_load32(&t->stack_state) != TASK_STACK_SCANNING)
 		panic("task_scan_stack: task '%s' is neither claimed nor the "
 		      "caller",

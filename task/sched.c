@@ -3,10 +3,13 @@
  *
  * Each hart index has a struct sched (scheds[]): a run queue under a
  * spinlock (task_spawn on another hart adds to it), a count of the live
- * tasks placed on the hart, and the scheduler loop's saved C stack. While a
- * hart runs sched_run(), its hart->task_sched points at its struct sched, so
- * task_current() is this_hart()->task_sched->current; outside sched_run()
- * it is NULL and there is no current task.
+ * tasks placed on the hart, and the scheduler loop's saved C stack. The
+ * hart's own word hart->task_sched holds the task it is running: the loop
+ * sets it before switching to a task and clears it when the task switches
+ * back, so this_task() - inline in include/task.h, run at every frame push
+ * and pop - is the single load this_hart()->task_sched; between tasks and
+ * outside sched_run() it is NULL. Only the hart itself writes or reads it.
+ * task_current() is this_task() as a function.
  *
  * The loop takes the first queued task, claims it (stack_state PARKED ->
  * RUNNING with a CAS: a scanner may hold it in SCANNING, then it goes to the
@@ -71,9 +74,7 @@ struct sched *sched_of(struct hart *h)
 
 struct task *task_current(void)
 {
-	struct sched *s = this_hart()->task_sched;
-
-	return s ? s->current : NULL;
+	return this_task();
 }
 
 static void runq_push(struct sched *s, struct task *t)
@@ -197,9 +198,8 @@ static void sched_loop(bool all)
 	if (h->role != HART_MUTATOR)
 		panic("sched_run on hart %u: the collector never runs tasks",
 		      h->index);
-	if (h->task_sched)
-		panic("sched_run on hart %u: already running", h->index);
-	h->task_sched = s;
+	if (this_task())
+		panic("sched_run on hart %u: called from a task", h->index);
 #ifdef TASK_TSAN
 	s->tsan_fiber = __tsan_get_current_fiber();
 #endif
@@ -222,9 +222,9 @@ static void sched_loop(bool all)
 		 * pairs with TASK_PARK before the PARKED store (its own last
 		 * park, or task_scan_end). */
 		acquire_barrier(BARRIER_TASK_CLAIM);
-		s->current = t;
+		h->task_sched = t;
 		switch_to_task(s, t);
-		s->current = NULL;
+		h->task_sched = NULL;
 		if (t->run_state == TASK_EXITING) {
 			atomic_fetch_add32(&s->ntasks, (uint32_t)-1);
 			/* Orders all the task did, and the end of our use of
@@ -235,7 +235,6 @@ static void sched_loop(bool all)
 			atomic_fetch_add32(&live_tasks, (uint32_t)-1);
 		}
 	}
-	h->task_sched = NULL;
 }
 
 void sched_run(void)

@@ -122,7 +122,7 @@ struct task *task_spawn(struct hart *h, const char *name, void *(*fn)(void *),
 
 void task_exit(void *result)
 {
-	struct task *t = task_current();
+	struct task *t = this_task();
 
 	if (!t)
 		panic("task_exit outside a task");
@@ -145,7 +145,7 @@ void task_exit(void *result)
 
 void *task_join(struct task *t)
 {
-	struct task *self = task_current();
+	struct task *self = this_task();
 
 	if (self == t)
 		panic("task '%s' joins itself", t->name);
@@ -167,7 +167,7 @@ void *task_join(struct task *t)
 
 void task_safepoint(void)
 {
-	struct task *t = task_current();
+	struct task *t = this_task();
 
 	if (!t)
 		return;
@@ -177,7 +177,7 @@ void task_safepoint(void)
 
 void task_yield(void)
 {
-	struct task *t = task_current();
+	struct task *t = this_task();
 
 	if (!t)
 		panic("task_yield outside a task");

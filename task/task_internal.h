@@ -46,7 +46,6 @@ struct sched {
 	struct spinlock lock; /* the run queue; other harts spawn onto it */
 	struct task *runq_head, *runq_tail;
 	volatile uint32_t ntasks; /* shared: live tasks on this hart */
-	struct task *current;	  /* this hart only */
 	void *ctx_sp;		  /* the scheduler loop's saved C stack */
 	struct hart *hart;
 	/* the scheduler's own stack as the sanitizers know it */
