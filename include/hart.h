@@ -37,7 +37,8 @@ struct hart {
 	void *call_result;
 
 	void *heap_cache; /* this hart's heap cache (heap/cache.c) */
-	void *task_sched; /* this hart's task scheduler (task/sched.c) */
+	void *task_sched; /* the task this hart runs, NULL if none
+			     (task/sched.c) */
 } __attribute__((aligned(64)));
 
 extern struct hart harts[MAX_HARTS];
