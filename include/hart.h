@@ -36,8 +36,8 @@ struct hart {
 	void *call_arg;
 	void *call_result;
 
-	void *heap_cache; /* this hart's heap cache (heap/cache.c) */
-	void *task_sched; /* the task this hart runs, NULL if none
+	void *heap_cache;   /* this hart's heap cache (heap/cache.c) */
+	void *running_task; /* the task this hart runs, NULL if none
 			     (task/sched.c) */
 } __attribute__((aligned(64)));
 

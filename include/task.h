@@ -471,12 +471,12 @@ void task_stacks_release(void);
  * (BARRIER_TASK_PARK) orders them before a scanner's claim.
  */
 
-/* hart->task_sched is task/sched.c's per-hart word: the task the hart runs,
+/* hart->running_task is task/sched.c's per-hart word: the task the hart runs,
  * set by its scheduler around each switch to a task, NULL outside one.
  * Written and read only by that hart. */
 static inline struct task *this_task(void)
 {
-	return (struct task *)this_hart()->task_sched;
+	return (struct task *)this_hart()->running_task;
 }
 
 static inline struct frame *frame_top(void)

@@ -4,10 +4,10 @@
  * Each hart index has a struct sched (scheds[]): a run queue under a
  * spinlock (task_spawn on another hart adds to it), a count of the live
  * tasks placed on the hart, and the scheduler loop's saved C stack. The
- * hart's own word hart->task_sched holds the task it is running: the loop
+ * hart's own word hart->running_task holds the task it is running: the loop
  * sets it before switching to a task and clears it when the task switches
  * back, so this_task() - inline in include/task.h, run at every frame push
- * and pop - is the single load this_hart()->task_sched; between tasks and
+ * and pop - is the single load this_hart()->running_task; between tasks and
  * outside sched_run() it is NULL. Only the hart itself writes or reads it.
  * task_current() is this_task() as a function.
  *
@@ -222,9 +222,9 @@ static void sched_loop(bool all)
 		 * pairs with TASK_PARK before the PARKED store (its own last
 		 * park, or task_scan_end). */
 		acquire_barrier(BARRIER_TASK_CLAIM);
-		h->task_sched = t;
+		h->running_task = t;
 		switch_to_task(s, t);
-		h->task_sched = NULL;
+		h->running_task = NULL;
 		if (t->run_state == TASK_EXITING) {
 			atomic_fetch_add32(&s->ntasks, (uint32_t)-1);
 			/* Orders all the task did, and the end of our use of
