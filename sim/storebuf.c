@@ -109,9 +109,10 @@
 
 struct sb_entry {
 	uintptr_t addr;
-	uint64_t val;
+	uint64_t val; /* a marker: the pending RMW's id (sim/history.h) */
 	uint32_t epoch;
-	uint32_t size; /* 4 or 8 */
+	uint16_t size;	 /* 4 or 8 */
+	uint16_t marker; /* 1: an RMW's marker, not a store */
 };
 
 /* A removed acquire barrier's window (see REMOVED ACQUIRE BARRIERS). */
@@ -290,8 +291,12 @@ static uint64_t next_random(struct storebuf *b)
 
 static void write_memory(const struct sb_entry *e)
 {
-	/* Recorded, for loads answered as of an earlier moment. */
-	history_write(this_hart()->index, e->addr, e->size, e->val);
+	/* An RMW's marker: its store (in memory since the RMW) becomes
+	 * visible to the other harts. */
+	if (e->marker)
+		history_rmw_visible(e->val);
+	else /* Recorded, for loads answered as of an earlier moment. */
+		history_write(this_hart()->index, e->addr, e->size, e->val);
 }
 
 /* Drain one random entry of the oldest epoch (none if the buffer is empty). */
@@ -337,16 +342,30 @@ static void maybe_drain(struct storebuf *b)
 	}
 }
 
+/* A buffered store (never a marker) that overlaps [addr, addr + size). */
 static int overlaps(const struct sb_entry *e, uintptr_t addr, unsigned size)
 {
-	return e->addr < addr + size && addr < e->addr + e->size;
+	return !e->marker && e->addr < addr + size && addr < e->addr + e->size;
+}
+
+/* Append an entry, first draining one if the buffer is full. */
+static void append(struct storebuf *b, struct sb_entry e)
+{
+	if (b->n >= arch_load32(&cfg_depth)) {
+		drain_one(b);
+		b->stats.full_drains++;
+	}
+	b->e[b->n++] = e;
+	if (b->n > b->stats.max_pending)
+		b->stats.max_pending = b->n;
 }
 
 /*
- * Invariant: no two entries partly overlap (a store that would create such a
- * pair drains the buffer first); two entries for the same address and size
+ * Invariant: no two stores partly overlap (a store that would create such a
+ * pair drains the buffer first); two stores for the same address and size
  * are in different epochs. So an exact match in the current epoch is the
- * only entry that overlaps the new store in that epoch.
+ * only store that overlaps the new store in that epoch. RMW markers are no
+ * stores: they never coalesce, forward or overlap (overlaps() skips them).
  */
 static void buffer_store(struct storebuf *b, uintptr_t addr, uint64_t val,
 			 unsigned size)
@@ -358,6 +377,8 @@ static void buffer_store(struct storebuf *b, uintptr_t addr, uint64_t val,
 	for (unsigned i = 0; i < b->n; i++) {
 		struct sb_entry *e = &b->e[i];
 
+		if (e->marker)
+			continue;
 		if (e->addr == addr && e->size == size) {
 			if (e->epoch == b->epoch) {
 				e->val = val; /* newest wins, same place */
@@ -372,13 +393,7 @@ static void buffer_store(struct storebuf *b, uintptr_t addr, uint64_t val,
 	}
 	if (partial)
 		drain_all(b);
-	if (b->n >= arch_load32(&cfg_depth)) {
-		drain_one(b);
-		b->stats.full_drains++;
-	}
-	b->e[b->n++] = (struct sb_entry){addr, val, b->epoch, size};
-	if (b->n > b->stats.max_pending)
-		b->stats.max_pending = b->n;
+	append(b, (struct sb_entry){addr, val, b->epoch, (uint16_t)size, 0});
 }
 
 /* The newest own value for addr into *val; 0 if memory has it. */
@@ -392,6 +407,8 @@ static int buffer_load(struct storebuf *b, uintptr_t addr, unsigned size,
 	for (unsigned i = 0; i < b->n; i++) {
 		const struct sb_entry *e = &b->e[i];
 
+		if (e->marker)
+			continue;
 		if (e->addr == addr && e->size == size) {
 			if (newest == NULL ||
 			    (int32_t)(e->epoch - newest->epoch) > 0)
@@ -463,9 +480,13 @@ static uint64_t load_memory(struct storebuf *b, uintptr_t addr, unsigned size)
 	struct early *w = &b->early;
 
 	if (w->loads == 0) {
+		int hidden = 0;
+		uint64_t v;
+
 		note_access(b, addr);
-		return size == 8 ? arch_load64((volatile uint64_t *)addr)
-				 : arch_load32((volatile uint32_t *)addr);
+		v = history_load((unsigned)(b - bufs), addr, size, &hidden);
+		b->stats.rmw_hidden += hidden;
+		return v;
 	}
 	w->loads--;
 	uint64_t *seen = seen_at(w, addr);
@@ -583,14 +604,14 @@ static int older_epoch_pending(const struct storebuf *b, uint32_t epoch)
 
 /* Every RMW: the own stores to its address and every store before the
  * last fence (older epochs, in order) reach memory first, then the real
- * atomic acts on memory. */
-static void before_rmw(volatile void *p, unsigned size)
+ * atomic acts on memory. The calling hart's buffer, or NULL. */
+static struct storebuf *before_rmw(volatile void *p, unsigned size)
 {
 	struct storebuf *b = my_buf();
 	uintptr_t addr = (uintptr_t)p;
 
 	if (b == NULL)
-		return;
+		return NULL;
 	b->stats.rmws++;
 	while (older_epoch_pending(b, b->epoch)) {
 		drain_one(b);
@@ -609,66 +630,94 @@ static void before_rmw(volatile void *p, unsigned size)
 			i = 0;
 		}
 	}
+	/* Recorded; an RMW is an access a later load may be hoisted above. */
+	note_access(b, addr);
+	return b;
+}
+
+/*
+ * After an RMW made through the history: if its store was left pending
+ * (id != 0), the marker that makes it visible to the other harts when it
+ * drains, in the current epoch like a store. An RMW on the running C stack
+ * is not hidden (on_c_stack: no other hart reads it).
+ */
+static void after_rmw(struct storebuf *b, volatile void *p, unsigned size,
+		      uint64_t id)
+{
+	if (id == 0)
+		return;
+	b->stats.rmw_pending++;
+	append(b, (struct sb_entry){(uintptr_t)p, id, b->epoch, (uint16_t)size,
+				    1});
+}
+
+/* The id slot for the history: NULL (visible at once) on the C stack. */
+static uint64_t *hide_slot(volatile void *p, uint64_t *id)
+{
+	*id = 0;
+	return on_c_stack((uintptr_t)p) ? NULL : id;
 }
 
 bool atomic_cas64(volatile uint64_t *p, uint64_t old, uint64_t new)
 {
-	before_rmw(p, 8);
-	/* Recorded; an RMW is an access a later load may be hoisted above. */
-	struct storebuf *b = my_buf();
-	if (b != NULL) {
-		note_access(b, (uintptr_t)p);
-		return history_cas64((unsigned)(b - bufs), p, old, new);
-	}
-	return arch_cas64(p, old, new);
+	struct storebuf *b = before_rmw(p, 8);
+	uint64_t id;
+
+	if (b == NULL)
+		return arch_cas64(p, old, new);
+	bool done =
+	    history_cas64((unsigned)(b - bufs), p, old, new, hide_slot(p, &id));
+	after_rmw(b, p, 8, id);
+	return done;
 }
 
 bool atomic_cas32(volatile uint32_t *p, uint32_t old, uint32_t new)
 {
-	before_rmw(p, 4);
-	/* Recorded; an RMW is an access a later load may be hoisted above. */
-	struct storebuf *b = my_buf();
-	if (b != NULL) {
-		note_access(b, (uintptr_t)p);
-		return history_cas32((unsigned)(b - bufs), p, old, new);
-	}
-	return arch_cas32(p, old, new);
+	struct storebuf *b = before_rmw(p, 4);
+	uint64_t id;
+
+	if (b == NULL)
+		return arch_cas32(p, old, new);
+	bool done =
+	    history_cas32((unsigned)(b - bufs), p, old, new, hide_slot(p, &id));
+	after_rmw(b, p, 4, id);
+	return done;
 }
 
 uint64_t atomic_fetch_add64(volatile uint64_t *p, uint64_t v)
 {
-	before_rmw(p, 8);
-	/* Recorded; an RMW is an access a later load may be hoisted above. */
-	struct storebuf *b = my_buf();
-	if (b != NULL) {
-		note_access(b, (uintptr_t)p);
-		return history_fetch_add64((unsigned)(b - bufs), p, v);
-	}
-	return arch_fetch_add64(p, v);
+	struct storebuf *b = before_rmw(p, 8);
+	uint64_t id;
+
+	if (b == NULL)
+		return arch_fetch_add64(p, v);
+	v = history_fetch_add64((unsigned)(b - bufs), p, v, hide_slot(p, &id));
+	after_rmw(b, p, 8, id);
+	return v;
 }
 
 uint32_t atomic_fetch_add32(volatile uint32_t *p, uint32_t v)
 {
-	before_rmw(p, 4);
-	/* Recorded; an RMW is an access a later load may be hoisted above. */
-	struct storebuf *b = my_buf();
-	if (b != NULL) {
-		note_access(b, (uintptr_t)p);
-		return history_fetch_add32((unsigned)(b - bufs), p, v);
-	}
-	return arch_fetch_add32(p, v);
+	struct storebuf *b = before_rmw(p, 4);
+	uint64_t id;
+
+	if (b == NULL)
+		return arch_fetch_add32(p, v);
+	v = history_fetch_add32((unsigned)(b - bufs), p, v, hide_slot(p, &id));
+	after_rmw(b, p, 4, id);
+	return v;
 }
 
 uint32_t atomic_swap32(volatile uint32_t *p, uint32_t v)
 {
-	before_rmw(p, 4);
-	/* Recorded; an RMW is an access a later load may be hoisted above. */
-	struct storebuf *b = my_buf();
-	if (b != NULL) {
-		note_access(b, (uintptr_t)p);
-		return history_swap32((unsigned)(b - bufs), p, v);
-	}
-	return arch_swap32(p, v);
+	struct storebuf *b = before_rmw(p, 4);
+	uint64_t id;
+
+	if (b == NULL)
+		return arch_swap32(p, v);
+	v = history_swap32((unsigned)(b - bufs), p, v, hide_slot(p, &id));
+	after_rmw(b, p, 4, id);
+	return v;
 }
 
 void storebuf_drain(enum barrier_name name)

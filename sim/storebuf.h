@@ -116,6 +116,9 @@ struct sim_stats {
 	uint64_t rmws;		 /* atomic_* calls */
 	uint64_t early_loads;	 /* loads in a removed acquire's window */
 	uint64_t early_older;	 /* of those, answered older than memory */
+	uint64_t rmw_pending;	 /* atomic_* whose store was left pending */
+	uint64_t rmw_hidden;	 /* loads answered with the value before another
+				    hart's pending RMW */
 	uint64_t barriers[BARRIER_COUNT]; /* storebuf_drain/order per name */
 	unsigned max_pending;		  /* deepest the buffer got */
 };

@@ -9,6 +9,13 @@
  *   SB   hart 0: x = v; [full barrier]; r1 = (y == v)
  *        hart 1: y = v; [full barrier]; r2 = (x == v)
  *        reordered: r1 = r2 = 0.
+ *   RMP  MP with the data written by an RMW (CAS data, v-1 -> v): the
+ *        RMW is made on memory at once, but its store becomes visible to
+ *        the reader's loads only when its marker drains from the writer's
+ *        buffer, as an AMO or LR/SC without .aq/.rl (RISC-V) or LL/SC
+ *        without sync (MIPS) orders nothing after it. The shape of
+ *        gc/alloc.c's window_black: CAS the mark bits, GC_ALLOC_BLACK,
+ *        then store pointers to the window's objects.
  *
  * The host is x86 (TSO): any reordering seen here is the simulator's doing,
  * which is the point: with the barrier the simulator must never show the
@@ -54,7 +61,7 @@
 #include "storebuf.h"
 
 enum variant { V_BARRIER, V_ORDER, V_NONE };
-enum shape { MP, SB };
+enum shape { MP, SB, RMP };
 
 struct arrival {
 	volatile uint64_t v;
@@ -171,11 +178,20 @@ static void *side(void *arg, unsigned me)
 
 		if (!meet(me, v, stop))
 			break;
-		if (r->shape == MP && me == 0) {
-			shared_store64(&data, v);
+		if (r->shape != SB && me == 0) {
+			if (r->shape == MP) {
+				shared_store64(&data, v);
+			} else {
+				/* The only writer: the own load sees memory,
+				 * so the CAS always succeeds. */
+				uint64_t old = shared_load64(&data);
+				if (!atomic_cas64(&data, old, v))
+					sim_check(0, "RMP: the writer's CAS",
+						  NULL);
+			}
 			order_stores(r->variant);
 			shared_store64(&flag, v);
-		} else if (r->shape == MP) {
+		} else if (r->shape != SB) {
 			poll_wait(&flag, v, 0);
 			if (r->variant != V_NONE)
 				/* flag before data; pairs with the writer's
@@ -235,13 +251,16 @@ static unsigned long run(enum shape shape, enum variant variant,
 		sim_check(0, "both harts complete the same iterations", NULL);
 	iters = r.done[0] < r.done[1] ? r.done[0] : r.done[1];
 	for (unsigned long i = 0; i < iters; i++) {
-		if (shape == MP)
+		if (shape != SB)
 			reordered += result[1][i] == 0;
 		else
 			reordered += !result[0][i] && !result[1][i];
 	}
 	sim_diag("%s %s: %lu of %lu iterations reordered (%.1f%%)%s",
-		 shape == MP ? "MP" : "SB", label, reordered, iters,
+		 shape == MP   ? "MP"
+		 : shape == SB ? "SB"
+			       : "RMP",
+		 label, reordered, iters,
 		 iters ? 100.0 * (double)reordered / (double)iters : 0.0,
 		 iters < r.iters ? " (time budget hit)" : "");
 	*completed = iters;
@@ -313,6 +332,11 @@ int main(void)
 		check_case(SB, V_BARRIER, iters, "full_barrier (removed)", 1,
 			   "mutant: SB with full_barrier(SPAN_PUBLISH) removed "
 			   "shows r1=r2=0");
+		check_case(RMP, V_BARRIER, iters,
+			   "publication_barrier (removed)", 1,
+			   "mutant: RMP (CAS data; flag) with "
+			   "publication_barrier(SPAN_PUBLISH) removed shows "
+			   "flag=1 data=0");
 	} else {
 		check_case(MP, V_BARRIER, iters, "publication_barrier", 0,
 			   "MP with publication_barrier never shows flag=1 "
@@ -325,6 +349,15 @@ int main(void)
 			   "SB with full barriers never shows r1=r2=0");
 		check_case(SB, V_NONE, iters, "no barrier", 1,
 			   "SB without barriers shows r1=r2=0");
+		check_case(RMP, V_BARRIER, iters, "publication_barrier", 0,
+			   "RMP (CAS data; flag) with publication_barrier "
+			   "never shows flag=1 data=0");
+		check_case(RMP, V_ORDER, iters, "storebuf_order (fence w,w)", 0,
+			   "RMP (CAS data; flag) with storebuf_order never "
+			   "shows flag=1 data=0");
+		check_case(RMP, V_NONE, iters, "no barrier", 1,
+			   "RMP (CAS data; flag) without a barrier shows "
+			   "flag=1 data=0: an RMW orders nothing after it");
 	}
 	free(result[0]);
 	free(result[1]);

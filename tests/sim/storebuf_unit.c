@@ -106,14 +106,15 @@ static void rmw_drains_only_its_address(void)
 	shared_store64(&w[2], 5);
 	shared_store32(&h32[3], 6);
 	uint32_t old = atomic_fetch_add32(&h32[4], 1);
-	/* Stores to other addresses stay buffered: an AMO orders nothing. */
+	/* Stores to other addresses stay buffered: an AMO orders nothing.
+	 * The third entry is the RMW's marker. */
 	int ok = old == 0 && arch_load32(&h32[4]) == 1 &&
 		 arch_load64(&w[2]) == 0 && arch_load32(&h32[3]) == 0 &&
-		 storebuf_pending() == 2;
+		 storebuf_pending() == 3;
 	shared_store32(&h32[5], 9);
 	/* The own buffered store to the RMW's address reaches memory first. */
 	ok = ok && atomic_cas32(&h32[5], 9, 10) && arch_load32(&h32[5]) == 10 &&
-	     storebuf_pending() == 2;
+	     storebuf_pending() == 4;
 	storebuf_drain_all();
 	ok = ok && arch_load64(&w[2]) == 5 && arch_load32(&h32[3]) == 6;
 	sim_check(ok, "an atomic RMW drains only the own stores to its address",
@@ -130,11 +131,157 @@ static void rmw_after_a_fence_waits_for_older_stores(void)
 	 * w[9] (its own epoch). */
 	atomic_fetch_add32(&h32[8], 1);
 	int ok = arch_load64(&w[8]) == 1 && arch_load32(&h32[8]) == 1 &&
-		 arch_load64(&w[9]) == 0 && storebuf_pending() == 1;
+		 arch_load64(&w[9]) == 0 && storebuf_pending() == 2;
 	sim_check(ok,
 		  "an atomic RMW after a fence: the stores before the fence "
 		  "reach memory first",
 		  NULL);
+}
+
+/*
+ * An RMW is made on memory at once, but another hart's load (history_load
+ * with another hart's index: what shared_load* answers there) sees its
+ * store only once its marker drains; the own hart sees it at once.
+ */
+static void rmw_store_visible_when_marker_drains(void)
+{
+	uintptr_t a = (uintptr_t)&w[4];
+
+	reset(32, 0);
+	arch_store64(&w[4], 5);
+	int ok = atomic_cas64(&w[4], 5, 6) && arch_load64(&w[4]) == 6 &&
+		 storebuf_pending() == 1;
+	ok =
+	    ok && shared_load64(&w[4]) == 6 && history_load(0, a, 8, NULL) == 6;
+	int hidden = 0;
+	ok = ok && history_load(1, a, 8, &hidden) == 5 && hidden == 1;
+	ok = ok && history_value_at(1, a, 8, history_now()) == 5;
+	storebuf_drain_all(); /* the marker drains */
+	hidden = 0;
+	ok = ok && history_load(1, a, 8, &hidden) == 6 && hidden == 0;
+	/* A failed CAS leaves nothing pending. */
+	ok = ok && !atomic_cas64(&w[4], 5, 7) && storebuf_pending() == 0 &&
+	     history_load(1, a, 8, NULL) == 6;
+	/* 32-bit, and the other RMWs too. */
+	atomic_fetch_add32(&h32[6], 3);
+	atomic_swap32(&h32[7], 4);
+	atomic_fetch_add64(&w[5], 2);
+	ok = ok && storebuf_pending() == 3 &&
+	     history_load(1, (uintptr_t)&h32[6], 4, NULL) == 0 &&
+	     history_load(1, (uintptr_t)&h32[7], 4, NULL) == 0 &&
+	     history_load(1, (uintptr_t)&w[5], 8, NULL) == 0 &&
+	     shared_load32(&h32[6]) == 3 && shared_load32(&h32[7]) == 4 &&
+	     shared_load64(&w[5]) == 2;
+	storebuf_drain_all();
+	ok = ok && history_load(1, (uintptr_t)&h32[6], 4, NULL) == 3 &&
+	     history_load(1, (uintptr_t)&h32[7], 4, NULL) == 4 &&
+	     history_load(1, (uintptr_t)&w[5], 8, NULL) == 2;
+	struct sim_stats st;
+	sim_stats_get(0, &st);
+	ok = ok && st.rmw_pending == 4;
+	sim_check(ok,
+		  "an RMW is in memory at once, but visible to other harts "
+		  "only when its marker drains",
+		  NULL);
+}
+
+/*
+ * Coherence: any later write of the word makes a pending RMW visible - an
+ * RMW by another hart (which must see it: it acts on memory), or a store
+ * of the own hart draining; a load of another size that overlaps it makes
+ * it visible too (mixed sizes are not split).
+ */
+static void pending_rmw_ends_at_the_next_write(void)
+{
+	uintptr_t a = (uintptr_t)&w[7];
+	uint64_t id = 0;
+
+	reset(32, 0);
+	atomic_fetch_add64(&w[7], 1);
+	/* hart 1's CAS sees the 1 (it is coherent with ours) */
+	int ok = history_load(2, a, 8, NULL) == 0 &&
+		 history_cas64(1, &w[7], 1, 2, &id) && id != 0;
+	/* now hart 1's own CAS is pending: hart 2 sees 1, hart 1 sees 2 */
+	ok = ok && history_load(2, a, 8, NULL) == 1 &&
+	     history_load(1, a, 8, NULL) == 2;
+	history_rmw_visible(id);
+	ok = ok && history_load(2, a, 8, NULL) == 2;
+	storebuf_drain_all(); /* our marker: its entry is gone already */
+	ok = ok && history_load(2, a, 8, NULL) == 2;
+	/* an own store to the word, drained, supersedes the RMW */
+	atomic_fetch_add64(&w[7], 1);
+	shared_store64(&w[7], 9);
+	ok = ok && history_load(2, a, 8, NULL) == 2;
+	while (storebuf_pending() == 2 && arch_load64(&w[7]) != 9)
+		storebuf_drain_all();
+	ok = ok && history_load(2, a, 8, NULL) == 9;
+	/* a 64-bit load over a pending 32-bit RMW: visible, not split */
+	volatile uint32_t *low = (volatile uint32_t *)&w[8];
+	arch_store64(&w[8], 0);
+	atomic_fetch_add32(low, 1);
+	uint64_t wide = history_load(2, (uintptr_t)&w[8], 8, NULL);
+	ok = ok && wide == arch_load64(&w[8]) &&
+	     history_load(2, (uintptr_t)low, 4, NULL) == 1;
+	storebuf_drain_all();
+	sim_check(ok,
+		  "a pending RMW becomes visible at the next write of its "
+		  "word, or at an overlapping load of another size",
+		  NULL);
+}
+
+/*
+ * The GC_ALLOC_BLACK shape on one hart, deterministically: CAS x, then
+ * store y, then drain step by step, looking as another hart would
+ * (history_load with hart 1) after each: how often y is visible and x's
+ * new value is not. With the barrier (drain, or the exact fence w,w) never;
+ * without it, often.
+ */
+static unsigned long rmw_then_store(int how)
+{
+	enum { TRIALS = 10000 };
+	static volatile uint64_t other;
+	unsigned long shown = 0;
+
+	reset(32, 8);
+	arch_store64(&w[0], 0);
+	for (uint64_t v = 1; v <= TRIALS; v++) {
+		int seen = 0;
+
+		if (!atomic_cas64(&w[0], v - 1, v))
+			return ~0ul;
+		if (how == 1)
+			/* x before y; pairs with the history_load of y,
+			 * then x, below */
+			publication_barrier(BARRIER_GC_ALLOC_BLACK);
+		else if (how == 2)
+			/* the same, as the exact fence w,w */
+			storebuf_order(BARRIER_GC_ALLOC_BLACK);
+		shared_store64(&w[1], v);
+		while (storebuf_pending() > 0) {
+			(void)shared_load64(&other); /* a drain chance */
+			seen |=
+			    history_load(1, (uintptr_t)&w[1], 8, NULL) == v &&
+			    history_load(1, (uintptr_t)&w[0], 8, NULL) != v;
+		}
+		shown += seen;
+	}
+	return shown;
+}
+
+static void rmw_then_store_needs_a_barrier(void)
+{
+	unsigned long drained = rmw_then_store(1), fenced = rmw_then_store(2),
+		      plain = rmw_then_store(0);
+	char detail[160];
+
+	snprintf(detail, sizeof(detail),
+		 "y without x's RMW: %lu of 10000 without the barrier, %lu "
+		 "with it (drain), %lu with the fence w,w",
+		 plain, drained, fenced);
+	sim_check(drained == 0 && fenced == 0 && plain > 1000 && plain <= 10000,
+		  "CAS x; store y: y visible before x's RMW only without a "
+		  "barrier",
+		  detail);
 }
 
 static void exact_fences_order_by_name(void)
@@ -375,6 +522,9 @@ int main(void)
 	full_buffer_drains_one();
 	rmw_drains_only_its_address();
 	rmw_after_a_fence_waits_for_older_stores();
+	rmw_store_visible_when_marker_drains();
+	pending_rmw_ends_at_the_next_write();
+	rmw_then_store_needs_a_barrier();
 	exact_fences_order_by_name();
 	mixed_sizes_stay_coherent();
 	random_drains_keep_order();
