@@ -50,8 +50,23 @@
  *     MIPS LL/SC without sync, orders nothing else, so a barrier the
  *     runtime puts before an RMW (REMOTE_FREE before the inbox push, say)
  *     is one whose removal the simulator can expose.
- *   - Other harts read only memory: a buffered store is invisible to them
- *     until it drains. Every write from a drain is a real arch_store32/64.
+ *   - nor does an RMW order anything after it: its store is made on memory
+ *     at once (the RMW stays atomic, and every later RMW on the word, by
+ *     any hart, is coherent with it), but it is left pending for the other
+ *     harts' loads (sim/history.c, "PENDING RMWs": they return the value
+ *     before) until a marker the RMW appends to the hart's buffer drains,
+ *     like a store of the current epoch: at random, at a barrier, at a
+ *     later fence's epoch boundary. So a barrier after an RMW (GC_ALLOC_
+ *     BLACK after the window's mark-bit CAS) is one whose removal the
+ *     simulator can expose too. A marker is not a store: it never
+ *     coalesces, forwards or overlaps (the invariants below are about
+ *     stores), and the own hart's loads see the RMW at once. A pending RMW
+ *     becomes visible early, never late: at the next write of its word
+ *     (any hart's RMW, any drained store), at another hart's load of an
+ *     overlapping word of another size, or at once if the table is full.
+ *   - Other harts read only memory (less the pending RMWs): a buffered
+ *     store is invisible to them until it drains. Every write from a drain
+ *     is a real arch_store32/64.
  *
  * What it does not model (so a mutant of these kinds is not caught here):
  *   - load reordering: loads execute in program order against memory, so an
@@ -73,13 +88,22 @@
  *     before later loads, as only a full barrier must): the barrier
  *     functions do not tell it which kind they are. SIM_FENCES_EXACT goes
  *     by the barrier's name instead (fence_names[]).
+ *   - dependencies: a store after a branch on an RMW's result (an LR/SC
+ *     loop's exit) is not kept after the RMW's store, though a core may
+ *     keep it there. atomic.h promises no ordering for the RMWs, so the
+ *     runtime must not lean on that: the simulator is as weak as that
+ *     promise, no weaker.
+ *   - a pending RMW's value before is what the other harts load, whatever
+ *     plain C stores (not recorded) did to the word since; atomic.h's rule
+ *     (shared words only through shared_store* and atomic_*) keeps that
+ *     out of the runtime.
  *   - plain C stores go straight to memory. Every address another hart reads
  *     must be written only with shared_store* (atomic.h's rule), or a plain
  *     store can be overwritten later by an older buffered one.
  *
- * Liveness: a buffered store drains only when its hart makes a simulated
- * access, a barrier or an RMW. Spin loops in the runtime poll with
- * shared_load*, so a spinning hart drains its buffer at random, and the
+ * Liveness: a buffered store (or RMW marker) drains only when its hart
+ * makes a simulated access, a barrier or an RMW. Spin loops in the runtime poll
+ * with shared_load*, so a spinning hart drains its buffer at random, and the
  * handshakes of hart_call/hart_wait/hart_serve and the spinlocks all pass
  * release barriers, which drain. A hart that stops making simulated
  * accesses with stores still buffered (parked in wfi, or exiting) should
