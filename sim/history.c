@@ -68,7 +68,10 @@ struct pending_rmw {
 #define BUCKET_INSERT	(1ull << 16) /* upper bits: insertions so far */
 
 static struct pending_rmw pending[PENDING_MAX]; /* [0, npending) */
-static volatile uint32_t npending;		/* written under the lock */
+/* Per hart: its CASes that failed on another hart's pending RMW. */
+#define MET_HARTS 64
+static uint64_t met[MET_HARTS];	   /* written under the lock */
+static volatile uint32_t npending; /* written under the lock */
 /* Per bucket of 8-byte words (any two overlapping accesses share one:
  * shared words are naturally aligned); written under the lock, read
  * without it by history_load's fast path. */
@@ -121,17 +124,23 @@ static void unpend(unsigned i)
 	arch_store32(&npending, n);
 }
 
-/* Under the lock: the word is written; pending RMWs on it are done. */
-static void unpend_overlapping(uintptr_t addr, unsigned size)
+/* Under the lock: the word is written by hart; pending RMWs on it are
+ * done. True if one was another hart's. */
+static int unpend_overlapping(unsigned hart, uintptr_t addr, unsigned size)
 {
+	int other = 0;
+
 	if ((bucket[bucket_of(addr)] & (BUCKET_INSERT - 1)) == 0)
-		return;
+		return 0;
 	for (unsigned i = 0; i < npending;) {
-		if (overlap(&pending[i], addr, size))
-			unpend(i);
-		else
+		if (!overlap(&pending[i], addr, size)) {
 			i++;
+			continue;
+		}
+		other |= pending[i].hart != hart;
+		unpend(i);
 	}
+	return other;
 }
 
 /*
@@ -193,12 +202,14 @@ uint64_t history_now(void)
 	return seq;
 }
 
-/* Under the lock on return: the write about to be made is recorded. */
-static void begin_write(unsigned hart, volatile void *p, unsigned size)
+/* Under the lock on return: the write about to be made is recorded.
+ * True if it makes another hart's pending RMW visible. */
+static int begin_write(unsigned hart, volatile void *p, unsigned size)
 {
 	history_lock();
-	unpend_overlapping((uintptr_t)p, size);
+	int met_other = unpend_overlapping(hart, (uintptr_t)p, size);
 	record(hart, (uintptr_t)p, size);
+	return met_other;
 }
 
 void history_write(unsigned hart, uintptr_t addr, unsigned size, uint64_t val)
@@ -244,13 +255,15 @@ uint32_t history_swap32(unsigned hart, volatile uint32_t *p, uint32_t v,
 bool history_cas64(unsigned hart, volatile uint64_t *p, uint64_t old,
 		   uint64_t new, uint64_t *hide)
 {
-	begin_write(hart, p, 8);
+	int met_other = begin_write(hart, p, 8);
 	/* Hidden before it is made (history_load's fast path must never
 	 * see the new value unhidden); undone if the CAS fails. */
 	uint64_t id = hide_rmw(hart, (uintptr_t)p, 8, hide);
 	bool done = arch_cas64(p, old, new);
 	if (!done && id != 0)
 		unhide_rmw(id, hide);
+	if (!done && met_other && hart < MET_HARTS)
+		met[hart]++;
 	history_unlock();
 	return done;
 }
@@ -258,13 +271,15 @@ bool history_cas64(unsigned hart, volatile uint64_t *p, uint64_t old,
 bool history_cas32(unsigned hart, volatile uint32_t *p, uint32_t old,
 		   uint32_t new, uint64_t *hide)
 {
-	begin_write(hart, p, 4);
+	int met_other = begin_write(hart, p, 4);
 	/* Hidden before it is made (history_load's fast path must never
 	 * see the new value unhidden); undone if the CAS fails. */
 	uint64_t id = hide_rmw(hart, (uintptr_t)p, 4, hide);
 	bool done = arch_cas32(p, old, new);
 	if (!done && id != 0)
 		unhide_rmw(id, hide);
+	if (!done && met_other && hart < MET_HARTS)
+		met[hart]++;
 	history_unlock();
 	return done;
 }
@@ -318,6 +333,11 @@ uint64_t history_load(unsigned hart, uintptr_t addr, unsigned size, int *hidden)
 	uint64_t v = pending_view(hart, addr, size, hidden);
 	history_unlock();
 	return v;
+}
+
+uint64_t history_rmw_met(unsigned hart)
+{
+	return hart < MET_HARTS ? arch_load64(&met[hart]) : 0;
 }
 
 void history_rmw_visible(uint64_t id)

@@ -50,6 +50,11 @@ bool history_cas32(unsigned hart, volatile uint32_t *p, uint32_t old,
 /* The pending RMW `id` drained from its hart's buffer: visible to all. */
 void history_rmw_visible(uint64_t id);
 
+/* How many of hart's CASes failed because they made another hart's
+ * pending RMW of their word visible (they expected the value before it,
+ * which the hart's loads had returned: the RMWs are coherent). */
+uint64_t history_rmw_met(unsigned hart);
+
 /*
  * A load by `hart` of the size-byte word at addr, now: memory, or the value
  * before another hart's pending RMW of it (then *hidden is set to 1).

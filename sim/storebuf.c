@@ -163,6 +163,7 @@ struct storebuf {
 	uint64_t rng;	   /* xorshift64* state */
 	uint64_t seed_gen; /* the generation rng was seeded from */
 	struct sim_stats stats;
+	uint64_t met_base; /* history_rmw_met() at the last stats reset */
 	struct early early;
 } __attribute__((aligned(64)));
 
@@ -801,16 +802,20 @@ unsigned storebuf_pending(void)
 
 void sim_stats_get(unsigned index, struct sim_stats *out)
 {
-	if (index < MAX_HARTS)
+	if (index < MAX_HARTS) {
 		*out = bufs[index].stats;
+		out->rmw_met = history_rmw_met(index) - bufs[index].met_base;
+	}
 }
 
 void sim_stats_reset(void)
 {
 	struct storebuf *b = my_buf();
 
-	if (b != NULL)
+	if (b != NULL) {
 		b->stats = (struct sim_stats){0};
+		b->met_base = history_rmw_met((unsigned)(b - bufs));
+	}
 }
 
 #else

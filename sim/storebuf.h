@@ -119,6 +119,9 @@ struct sim_stats {
 	uint64_t rmw_pending;	 /* atomic_* whose store was left pending */
 	uint64_t rmw_hidden;	 /* loads answered with the value before another
 				    hart's pending RMW */
+	uint64_t rmw_met;	 /* atomic_cas* that failed on another hart's
+				    pending RMW of the word (coherent: they saw
+				    its value, not the one loaded before) */
 	uint64_t barriers[BARRIER_COUNT]; /* storebuf_drain/order per name */
 	unsigned max_pending;		  /* deepest the buffer got */
 };

@@ -198,8 +198,12 @@ static void pending_rmw_ends_at_the_next_write(void)
 
 	reset(32, 0);
 	atomic_fetch_add64(&w[7], 1);
-	/* hart 1's CAS sees the 1 (it is coherent with ours) */
+	/* hart 1's CAS sees the 1 (it is coherent with ours): expecting the
+	 * 0 its loads returned, it fails (and is counted) */
+	uint64_t met = history_rmw_met(1);
 	int ok = history_load(2, a, 8, NULL) == 0 &&
+		 !history_cas64(1, &w[7], 0, 2, &id) && id == 0 &&
+		 history_rmw_met(1) == met + 1 &&
 		 history_cas64(1, &w[7], 1, 2, &id) && id != 0;
 	/* now hart 1's own CAS is pending: hart 2 sees 1, hart 1 sees 2 */
 	ok = ok && history_load(2, a, 8, NULL) == 1 &&
