@@ -44,7 +44,8 @@
  * drains before the data in about half the iterations, and the reader then
  * sees the data missing unless the writer drains it first. Measured: about
  * 15-45% of MP iterations and 35-87% of SB iterations on two cores, 5% and
- * 11% with both threads pinned to one core, so over the at least MIN_ITERS
+ * 11% with both threads pinned to one core (RMP: 5-6% on two busy cores,
+ * 6-23% under ThreadSanitizer), so over the at least MIN_ITERS
  * iterations required the assertion ">= 1" fails only if the simulator
  * stopped reordering. SIM_ITERS, SIM_SECONDS and SIM_SEED (environment)
  * override the defaults.
