@@ -112,11 +112,25 @@ static void window_black(struct gc_hart *gh, unsigned sc, struct span *s)
 		old = shared_load64(mw);
 	while ((old | bits) != old && !atomic_cas64(mw, old, old | bits));
 	gh->marked += popcount64(bits & ~old) * (uint64_t)gc_span_objsize(s);
-	/* Orders the mark bits before any object of the window is handed
-	 * out, hence before any pointer to one is stored; pairs with the
-	 * collector's load of such a pointer then (dependent) of the mark
-	 * word: it finds the object black and never reads it. */
-	publication_barrier(BARRIER_GC_ALLOC_BLACK);
+	/*
+	 * No barrier here (GC_ALLOC_BLACK was one, removed: no mutant could
+	 * show it needed). The hazard it guarded: the collector loads a
+	 * pointer to an object of this window, then its mark word, finds it
+	 * white, greys it and scans an object whose header is not yet
+	 * visible. It cannot happen: the collector greys an object only by
+	 * its own successful CAS on that mark word (shade), and CASes of one
+	 * word are coherent. Ours succeeded, so the collector's CAS either
+	 * comes after it (it reads our bits and leaves the object) or before
+	 * our load of old above; then it set the bit before we read the word,
+	 * so before we handed out the object - yet it had loaded a pointer to
+	 * it, stored after this loop: a store made visible before the load
+	 * and CAS it depends on (the loop's exit), which neither RISC-V nor
+	 * MIPS does (stores are never speculative). The collector's plain
+	 * loads of mark words (sweep, verify, heap walk) come after every
+	 * hart's GC_ACK release. With the pending-RMW model (sim/history.c)
+	 * stress_gc_alloc_black_test has the collector load such mark words
+	 * before our CAS is visible thousands of times a run, without harm.
+	 */
 }
 
 /*
@@ -134,7 +148,9 @@ static void cache_black(struct gc_hart *gh)
 /* Make a new span the collector's: the collected and noscan flags tell
  * it apart (gc_kind). Ordered before any pointer into the span is seen by
  * the collector by the marking handshake (the span exists before marking
- * starts) or by GC_ALLOC_BLACK (it is made while marking). */
+ * starts). A span made while marking holds only black objects, which the
+ * collector never reads: a stale flag there makes it leave the pointer
+ * alone (a large span's are ordered anyway, by gc_central_put's unlock). */
 static void span_adopt(struct span *s, bool noscan)
 {
 	for (unsigned w = 0; w < SPAN_BITMAP_WORDS; w++) {
@@ -278,10 +294,10 @@ static GC_SLOW void *alloc_large(struct gc_hart *gh, const struct gc_type *t,
 	atomic_fetch_add64(&gc.heap_live, (uint64_t)npages << PAGE_SHIFT);
 	gc_stat_add(&gh->allocated, (uint64_t)npages << PAGE_SHIFT);
 	if (shared_load32(&gc_barrier_on)) {
-		/* One object: its mark bit, before the pointer is returned. */
+		/* One object, black: its mark bit is ordered before the
+		 * pointer we return by gc_central_put's SPIN_UNLOCK below. */
 		shared_store64((volatile uint64_t *)&s->markbits[0], 1);
 		gh->marked += (uint64_t)npages << PAGE_SHIFT;
-		publication_barrier(BARRIER_GC_ALLOC_BLACK);
 	}
 	void *p = object_init((void *)s->base, t, n, size);
 	/* Filed swept: the collector finds it there after the next flip. */

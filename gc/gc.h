@@ -152,11 +152,11 @@
  *
  * Allocate-black, a window at a time: while marking, before a window of
  * a cached span hands out its first object of the cycle, the mark bits of
- * all its free slots are set (one CAS per window, then GC_ALLOC_BLACK), so
- * its objects are black and never read by the collector this cycle: for
- * the windows cached at mark start, in the slow path that reopens the
- * fast path after the hart saw the raised gate (see ALLOCATION); for the
- * others, when the slow path loads them. Objects handed out before the
+ * all its free slots are set (one CAS per window; no barrier after it,
+ * see window_black), so its objects are black and never read by the collector
+ * this cycle: for the windows cached at mark start, in the slow path that
+ * reopens the fast path after the hart saw the raised gate (see ALLOCATION);
+ * for the others, when the slow path loads them. Objects handed out before the
  * hart sees the mark start are white, as before its acknowledgement: its
  * stack is not scanned before it acknowledged. Free slots left marked at the
  * flip are harmless: the sweep keeps alloc & mark.
@@ -308,10 +308,6 @@
  *                  hs_release; the stopped hart's acquire after it.
  *   GC_ENTER       full barrier on both sides (Dekker): the entering hart's
  *                  active flag vs the driver's new handshake word.
- *   GC_ALLOC_BLACK allocator while marking: a window's pre-set mark bits
- *                  (a large object's), before any object of it is handed
- *                  out; pairs with the collector's load of a pointer, then
- *                  (address-dependent) of its mark word.
  *   GC_SWEEP_DONE  sweeper: cleared mark bits and freed slots before the
  *                  nunswept decrement; the driver's (or a test's) acquire
  *                  after it reads 0, before marking (or reading bits).

@@ -85,10 +85,6 @@
 	  "full: entering mutator's active flag vs the driver's new epoch "    \
 	  "(Dekker: one side sees the other)",                                 \
 	  "the other side's full barrier, then the flag or the epoch")         \
-	X(GC_ALLOC_BLACK,                                                      \
-	  "allocation while marking: a window's pre-set mark bits, before "    \
-	  "any object of the window is handed out",                            \
-	  "collector: a pointer to the object, then (dependent) its mark bit") \
 	X(GC_SWEEP_DONE,                                                       \
 	  "sweeper: a span's cleared mark bits and freed slots, before the "   \
 	  "unswept-span count drops",                                          \

@@ -1,32 +1,32 @@
 /*
  * stress_gc_alloc_black_test.c - allocate-black while the collector marks
- * continuously, aimed at GC_ALLOC_BLACK (gc/alloc.c, window_black): the
+ * continuously, aimed at window_black (gc/alloc.c): the
  * mutator allocates scannable objects and at once publishes pointers to
  * them into the objects of a long chain the collector is about to scan, so
  * that the collector loads a pointer to a just-allocated object, then its
  * mark word, while the allocating hart's CAS of that word (the window's
  * mark bits) may still be invisible to it.
  *
- * Why. window_black sets the mark bits of a window's free slots with a CAS,
- * then GC_ALLOC_BLACK orders them before any object of the window is handed
- * out. In a simulation build an RMW's store reaches the other harts' loads
- * only when its marker drains from the hart's store buffer (sim/storebuf.c,
- * sim/history.c "PENDING RMWs"), so without the barrier the collector can
- * load a fresh object's pointer and find its mark word without the window's
- * bits. What it must never do then is grey and scan the object: that would
- * read fields the mutator is still writing. Detection: every fresh object
- * gets a child (its pointer stored with gc_store, so buffered in a
- * simulation build) and a checksum; verify mode checks after every cycle that
- * everything reachable is marked (a scan of a half-written object loses the
- * child), the collector's pointer check and header check stop the board on a
- * stale pointer or header, and the chain is checked against the checksums.
+ * Why. window_black sets the mark bits of a window's free slots with a CAS
+ * and no barrier after it (GC_ALLOC_BLACK was one; its removal is argued
+ * there), then hands out the window's objects. In a simulation build an RMW's
+ * store reaches the other harts' loads only when its marker drains from the
+ * hart's store buffer (sim/storebuf.c, sim/history.c "PENDING RMWs"), so
+ * the collector can load a fresh object's pointer and find its mark word
+ * without the window's bits, as it could on hardware. What it
+ * must never do then is grey and scan the object: that would read fields the
+ * mutator is still writing. Detection: every fresh object gets a child (its
+ * pointer stored with gc_store, so buffered in a simulation build) and a
+ * checksum; verify mode checks after every cycle that everything reachable is
+ * marked (a scan of a half-written object loses the child), the collector's
+ * pointer check and header check stop the board on a stale pointer or header,
+ * and the chain is checked against the checksums.
  *
- * Expected: passes with every barrier, and also without GC_ALLOC_BLACK:
- * the collector marks only with a CAS on the mark word (shade, gc/mark.c),
- * and RMWs on one word are coherent, so its CAS fails on the stale value
- * and the reload sees the window's bits. The simulator's statistics
- * (printed) show how often the collector's loads were answered with the
- * value before another hart's pending RMW, and how often its CASes (the
+ * Expected: passes: the collector marks only with a CAS on the mark word
+ * (shade, gc/mark.c), and RMWs on one word are coherent, so its CAS fails on
+ * the stale value and the reload sees the window's bits. The simulator's
+ * statistics (printed) show how often the collector's loads were answered with
+ * the value before another hart's pending RMW, and how often its CASes (the
  * shading CAS among them) failed on one, having expected the value
  * before: the window this test opens, closed by coherence.
  */

@@ -13,9 +13,9 @@
  *        RMW is made on memory at once, but its store becomes visible to
  *        the reader's loads only when its marker drains from the writer's
  *        buffer, as an AMO or LR/SC without .aq/.rl (RISC-V) or LL/SC
- *        without sync (MIPS) orders nothing after it. The shape of
- *        gc/alloc.c's window_black: CAS the mark bits, GC_ALLOC_BLACK,
- *        then store pointers to the window's objects.
+ *        without sync (MIPS) orders nothing after it (the shape of
+ *        gc/alloc.c's window_black, whose barrier was removed: see there
+ *        why its readers need none).
  *
  * The host is x86 (TSO): any reordering seen here is the simulator's doing,
  * which is the point: with the barrier the simulator must never show the

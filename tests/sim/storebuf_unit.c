@@ -234,7 +234,7 @@ static void pending_rmw_ends_at_the_next_write(void)
 }
 
 /*
- * The GC_ALLOC_BLACK shape on one hart, deterministically: CAS x, then
+ * An RMW then a store on one hart, deterministically: CAS x, then
  * store y, then drain step by step, looking as another hart would
  * (history_load with hart 1) after each: how often y is visible and x's
  * new value is not. With the barrier (drain, or the exact fence w,w) never;
@@ -256,10 +256,10 @@ static unsigned long rmw_then_store(int how)
 		if (how == 1)
 			/* x before y; pairs with the history_load of y,
 			 * then x, below */
-			publication_barrier(BARRIER_GC_ALLOC_BLACK);
+			publication_barrier(BARRIER_SPAN_PUBLISH);
 		else if (how == 2)
 			/* the same, as the exact fence w,w */
-			storebuf_order(BARRIER_GC_ALLOC_BLACK);
+			storebuf_order(BARRIER_SPAN_PUBLISH);
 		shared_store64(&w[1], v);
 		while (storebuf_pending() > 0) {
 			(void)shared_load64(&other); /* a drain chance */
