@@ -130,6 +130,7 @@
 #include "barrier.h"
 #include "hart.h"
 #include "task.h"
+#include "xorshift.h"
 
 struct sb_entry {
 	uintptr_t addr;
@@ -304,13 +305,7 @@ static struct storebuf *my_buf(void)
 
 static uint64_t next_random(struct storebuf *b)
 {
-	uint64_t x = b->rng;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	b->rng = x;
-	return x * 0x2545f4914f6cdd1dull;
+	return xorshift64star(&b->rng);
 }
 
 static void write_memory(const struct sb_entry *e)

@@ -31,6 +31,7 @@
 #include "ktap.h"
 #include "spanfence.h"
 #include "task.h"
+#include "xorshift.h"
 
 #define K      4
 #define MAXOBJ 2000
@@ -71,13 +72,7 @@ static volatile uint64_t next_serial = 1;
 
 static uint64_t rnd(struct graph *g)
 {
-	uint64_t x = g->rng;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	g->rng = x;
-	return x * 0x2545f4914f6cdd1dull;
+	return xorshift64star(&g->rng);
 }
 
 static void graph_init(struct graph *g, uint64_t seed)

@@ -46,6 +46,7 @@
 #include "ktap.h"
 #include "spanfence.h"
 #include "spinlock.h"
+#include "xorshift.h"
 #ifdef SF_SIMULATE
 #include "../sim/storebuf.h"
 #endif
@@ -85,13 +86,7 @@ static struct cell **slot(unsigned i)
 
 static uint64_t rnd(struct shadow *sh)
 {
-	uint64_t x = sh->rng;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	sh->rng = x;
-	return x * 0x2545f4914f6cdd1dull;
+	return xorshift64star(&sh->rng);
 }
 
 static int cell_ok(const struct cell *c, unsigned i, const struct shadow *sh)
