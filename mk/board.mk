@@ -72,5 +72,9 @@ $(O)/demo.elf: $(O)/demo/demo.o $(RUNTIME_OBJS)
 $(O)/%.bin: $(O)/%.elf
 	$(OBJCOPY) -O binary $< $@
 
+# Keep a raw image's ELF: its symbols serve gdb (tools/debug.sh, and the
+# backtraces of a hung boot, tests/boot-watchdog.sh).
+.SECONDARY:
+
 -include $(RUNTIME_OBJS:.o=.d) $(O)/demo/demo.d $(O)/tests/ktap.d \
 	$(patsubst %,$(O)/tests/guest/%.d,$(GUEST_TESTS))

@@ -11,7 +11,9 @@
 #                appears again in a later line (the report itself).
 # Prints one "ok"/"not ok" line per case, named "BOARD/HARTSh PROGRAM case",
 # and appends PASS/FAIL lines to $RESULTS (default build/results/guest.result).
-# Exits non-zero if anything failed. VARIANT=-x (with its EXTRA_CFLAGS) runs
+# A boot still running at TIMEOUT gets every CPU's backtrace appended to
+# its log (tests/boot-watchdog.sh). Exits non-zero if anything failed.
+# VARIANT=-x (with its EXTRA_CFLAGS) runs
 # the image built under build/BOARD-x instead (simulation, mutants).
 set -u
 board=$1 program=$2 expect=$3 limit=$4 harts=$5
@@ -20,6 +22,8 @@ log=build/logs/$board$variant/$program-${harts}h.log
 name="$board$variant/${harts}h $program"
 # shellcheck source=tests/ktap-judge.sh
 . tests/ktap-judge.sh
+# shellcheck source=tests/boot-watchdog.sh
+. tests/boot-watchdog.sh
 mkdir -p "$(dirname "$log")"
 
 mem_arg=()
@@ -27,9 +31,11 @@ mem_arg=()
 cmd=$(make -s -f mk/board.mk BOARD="$board" HARTS="$harts" "${mem_arg[@]}" \
 	VARIANT="$variant" EXTRA_CFLAGS="${EXTRA_CFLAGS:-}" PROGRAM="$program" qemu-cmd) ||
 	{ fail_line "$name: no QEMU command"; exit 1; }
+read -ra cmd <<<"$cmd"
+image=${cmd[-1]}
 
-timeout -k 5 "$limit" $cmd </dev/null >"$log" 2>&1
-status=$?
+boot_watched "$limit" "$log" "${image%.*}.elf" "${cmd[@]}"
+status=$boot_status
 
 case $expect in
 trap)

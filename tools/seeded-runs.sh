@@ -9,8 +9,11 @@
 # STOP_AT_FIRST=1 stops at the first failure. Prints one line per failure
 # (seed, exit status, the first PANIC/TRAP/"not ok" line) and a summary:
 #   seeded BOARD PROGRAM: RUNS runs, F failed (P%), first failure at seed S
-# Exits 0; the caller judges the numbers. Every boot runs under a timeout.
+# Exits 0; the caller judges the numbers. Every boot runs under a timeout
+# (tests/boot-watchdog.sh: a hung boot's log gets every CPU's backtrace).
 set -u
+# shellcheck source=tests/boot-watchdog.sh
+. tests/boot-watchdog.sh
 board=$1 program=$2 runs=$3 harts=${4:-2}
 variant=${VARIANT:--sim}
 cflags=${EXTRA_CFLAGS:--DSF_SIMULATE}
@@ -33,8 +36,8 @@ for seed in $(seq 1 "$runs"); do
 	copy=$work/$program-seed$seed.${image##*.}
 	sim/set-seed.sh "$image" "$seed" "$copy" >/dev/null || exit 1
 	log=$work/$program-seed$seed.log
-	timeout -k 5 "$limit" "${cmd[@]}" "$copy" </dev/null >"$log" 2>&1
-	status=$?
+	boot_watched "$limit" "$log" "${image%.*}.elf" "${cmd[@]}" "$copy"
+	status=$boot_status
 	rm -f "$copy"
 	if [ "$status" -ne 0 ] || grep -qa '^not ok' "$log"; then
 		failed=$((failed + 1))

@@ -10,6 +10,7 @@
 #   cpus    every CPU: gdb thread, state, PC and the function it is in
 #   harts   the runtime's harts[] records: index, hartid, role, online,
 #           mailbox state (valid once boot_main has filled them in)
+#   gcstate the collector's state and each hart's handshake answer
 #   boot    break at main and run there (every hart is online by then)
 
 set pagination off
@@ -65,6 +66,21 @@ end
 document harts
 The runtime's harts[]: index (boot order), hartid (hardware id), role, online
 flag, mailbox state. Index 0 is the boot hart; the last is the collector.
+end
+
+define gcstate
+	printf "gc: phase %u, mode %u, cycle %lu, driver %u, heartbeat %lu\n", gc.phase, gc.mode, gc.cycle, gc.driver, gc.heartbeat
+	printf "gc: handshake epoch %#x, release %#x, in_stop %u, request %u, allocation gate %u\n", gc.hs_epoch, gc.hs_release, gc.in_stop, gc.request, gc_alloc_seq
+	set $i = 0
+	while $i < hart_count
+		printf "gc hart %u: ack %#x, active %u, gate %u, scan_req %#lx\n", $i, gc_harts[$i].ack, gc_harts[$i].active, gc_harts[$i].gate, gc_harts[$i].scan_req
+		set $i = $i + 1
+	end
+end
+document gcstate
+The collector's shared state: phase, cycle, driver, handshake epoch and
+release, the allocation gate, and each hart's answer (in memory: a
+simulation build's buffered stores are not in it).
 end
 
 define boot
