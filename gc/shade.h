@@ -59,6 +59,9 @@ shade(void *p, const struct gc_where *w, struct gc_marker *m)
 	}
 	volatile uint64_t *mw = (volatile uint64_t *)&s->markbits[idx / 64];
 	uint64_t bit = 1ull << (idx % 64), old;
+	/* Orders nothing: an RMW for atomicity with other shaders and with
+	 * the allocator's CAS of a black window (alloc.c, window_black),
+	 * whose argument rests on the two being coherent on the word. */
 	do {
 		old = shared_load64(mw);
 		if (old & bit)
