@@ -76,10 +76,18 @@ void gc_driver_release(void)
  * The collector's step: heartbeat, the test's stall point, and whether it
  * lost the driver to a mutator (true: drop everything). Other harts'
  * drivers just go on.
+ *
+ * A collector that stops responding does so here, between steps, and
+ * only here can it lose the driver: while stalled it offers the driver
+ * (GC_DRIVER_OFFERED), which gc_takeover may take, and it takes the
+ * driver back when it resumes, unless a mutator took it meanwhile. A
+ * collector that is merely slow or descheduled inside a step keeps the
+ * driver, so no two harts ever drive one cycle.
  */
 bool gc_step(bool may_stall)
 {
 	struct hart *h = this_hart();
+	uint32_t me = h->index + 1;
 
 	if (h != collector_hart())
 		return false;
@@ -88,13 +96,20 @@ bool gc_step(bool may_stall)
 	if (may_stall && stall != GC_STALL_OFF && !shared_load32(&gc.in_stop) &&
 	    (stall == GC_STALL_ANY ||
 	     (shared_load32(&gc.phase) == GC_PHASE_MARK &&
-	      shared_load32(&gc.driver) == h->index + 1))) {
-		/* Stopped responding: no heartbeat while stalled. */
+	      shared_load32(&gc.driver) == me))) {
+		/* Stopped responding: no heartbeat while stalled. An RMW,
+		 * coherent with gc_takeover's CAS on the word; orders
+		 * nothing (we drive nothing while stalled). */
+		bool offered =
+		    atomic_cas32(&gc.driver, me, me | GC_DRIVER_OFFERED);
 		while (shared_load32(&gc.stall) != GC_STALL_OFF &&
 		       !shared_load32(&gc.stop_loop))
 			gc_idle_pause();
+		if (offered &&
+		    !atomic_cas32(&gc.driver, me | GC_DRIVER_OFFERED, me))
+			return true; /* a mutator took the cycle over */
 	}
-	return shared_load32(&gc.driver) != h->index + 1;
+	return shared_load32(&gc.driver) != me;
 }
 
 /* ---- the cycle ---- */

@@ -264,10 +264,15 @@
  * object (the heap walk: grey objects the collector held are marked but
  * maybe not scanned), rescans roots and every stack, drains, terminates.
  * While the heartbeat stays where it was, later cycles run at once on the
- * mutators. A collector that wakes up finds it lost the driver (gc_step)
- * and drops its local work. The collector stops only between steps (never
- * holding a lock, a claimed task or a span being swept, never while the
- * world is stopped), so a stalled collector never blocks a mutator.
+ * mutators. The collector stops only between steps (never holding a lock,
+ * a claimed task or a span being swept, never while the world is
+ * stopped), so a stalled collector never blocks a mutator; and it can
+ * lose the driver only there: a stalled collector that drives marks the
+ * word GC_DRIVER_OFFERED, the takeover's CAS needs that mark, and the
+ * collector that wakes up and cannot take the word back drops its local
+ * work (gc_step). A collector that is only slow, or descheduled inside a
+ * step (a long sweep, a loaded host), keeps the driver: the mutators wait
+ * for it, and never does a second hart drive the same cycle.
  *
  * STOP-THE-WORLD MODE (gc_set_mode): the same driver stops the world at
  * mark start (every running task scans itself before acknowledging, every
@@ -430,12 +435,17 @@ struct gc_root {
 	const char *name;
 };
 
+/* In gc.driver with the collector's index + 1: it is stalled at a step
+ * and a mutator may take the cycle over (gc_step, gc_takeover). */
+#define GC_DRIVER_OFFERED 0x80000000u
+
 struct gc_state {
 	/* phase and handshakes */
 	volatile uint32_t phase;      /* enum gc_phase */
 	volatile uint32_t hs_epoch;   /* last handshake requested: GC_HS_WORD */
 	volatile uint32_t hs_release; /* last STOP word released */
-	volatile uint32_t driver;     /* 0, or hart index + 1 driving */
+	volatile uint32_t driver;     /* 0, or hart index + 1 driving
+					 (| GC_DRIVER_OFFERED: stalled) */
 	volatile uint64_t heartbeat;  /* collector progress */
 	volatile uint32_t request;    /* a cycle is wanted */
 	volatile uint32_t quiesce;    /* tests: the collector starts no cycle */

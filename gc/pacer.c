@@ -108,8 +108,9 @@ bool gc_pacer_alloc(struct gc_hart *gh, uint64_t bytes)
 
 /*
  * The collector stopped responding: take the driver (from the collector,
- * or from nobody if it never started the cycle) and finish the cycle here,
- * stop-the-world. False if someone else drives.
+ * if it offers it while stalled at a step, gc_step; or from nobody if it
+ * never started the cycle) and finish the cycle here, stop-the-world.
+ * False if someone else drives, or the collector drives and is only slow.
  */
 bool gc_takeover(void)
 {
@@ -117,7 +118,7 @@ bool gc_takeover(void)
 	uint32_t d = shared_load32(&gc.driver);
 	struct hart *c = collector_hart();
 
-	if (d != 0 && (c == NULL || d != c->index + 1))
+	if (d != 0 && (c == NULL || d != ((c->index + 1) | GC_DRIVER_OFFERED)))
 		return false;
 	if (!atomic_cas32(&gc.driver, d, me))
 		return false;
