@@ -115,6 +115,22 @@ bool gc_step(bool may_stall)
 /* ---- the cycle ---- */
 
 /*
+ * Test hook (GC_STALL_SLOW): the collector descheduled inside a step, at
+ * a cycle's start: no heartbeat for twice GC_STALL_NS, no offer of the
+ * driver. A mutator waiting meanwhile must keep waiting (gc_takeover).
+ */
+static void slow_inside_step(void)
+{
+	if (this_hart() != collector_hart() ||
+	    shared_load32(&gc.stall) != GC_STALL_SLOW)
+		return;
+	uint64_t until = gc_now_ns() + 2 * GC_STALL_NS;
+	while (gc_now_ns() < until)
+		gc_idle_pause();
+	(void)atomic_cas32(&gc.stall, GC_STALL_SLOW, GC_STALL_OFF);
+}
+
+/*
  * Raise the allocation gate (gc.h, "ALLOCATION"): every hart's next
  * gc_alloc takes the slow path, answers what is pending and, while
  * marking, makes its cached windows black before it opens the fast path
@@ -199,6 +215,7 @@ static void abandon(struct gc_marker *m)
 void gc_cycle_concurrent(struct gc_marker *m)
 {
 	gc_sweep_finish();
+	slow_inside_step();
 	mark_phase_begin();
 	shared_store32(&gc.cycle_mode, GC_CONCURRENT);
 	if (!gc_handshake(GC_HS_ACK, 0)) {
@@ -260,6 +277,7 @@ void gc_cycle_stw(struct gc_marker *m, bool takeover)
 
 	if (!marking) {
 		gc_sweep_finish();
+		slow_inside_step();
 		mark_phase_begin();
 	} else {
 		/* Take over the collector's mark: its stacks stay held. */
@@ -549,9 +567,9 @@ void gc_set_continuous(bool on)
 	shared_store32(&gc.continuous, on);
 }
 
-void gc_test_stall_collector(enum gc_stall how)
+enum gc_stall gc_test_stall_collector(enum gc_stall how)
 {
-	shared_store32(&gc.stall, how);
+	return (enum gc_stall)atomic_swap32(&gc.stall, how);
 }
 
 void gc_test_bad_pointers_nonfatal(bool on)

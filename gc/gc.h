@@ -435,6 +435,9 @@ struct gc_root {
 	const char *name;
 };
 
+/* No heartbeat for this long: the collector stopped responding. */
+#define GC_STALL_NS (250ull * 1000 * 1000)
+
 /* In gc.driver with the collector's index + 1: it is stalled at a step
  * and a mutator may take the cycle over (gc_step, gc_takeover). */
 #define GC_DRIVER_OFFERED 0x80000000u

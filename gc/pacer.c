@@ -17,7 +17,6 @@
 
 #define GC_MIN_GOAL	(4ull << 20)
 #define GC_ASSIST_RATIO 2
-#define GC_STALL_NS	(250ull * 1000 * 1000)
 
 void gc_pacer_update(void)
 {

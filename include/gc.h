@@ -209,9 +209,13 @@ size_t gc_pauses(uint64_t *out, size_t max);
 void gc_set_continuous(bool on);
 /* Make the collector hart stop responding (spin without a heartbeat) at
  * its next step (GC_STALL_ANY) or its next step while it marks
- * (GC_STALL_MARKING), until GC_STALL_OFF: mutators finish its cycles. */
-enum gc_stall { GC_STALL_OFF, GC_STALL_ANY, GC_STALL_MARKING };
-void gc_test_stall_collector(enum gc_stall how);
+ * (GC_STALL_MARKING), until GC_STALL_OFF: mutators finish its cycles.
+ * GC_STALL_SLOW makes it slow instead, once: at its next cycle's start,
+ * inside a step, it goes without a heartbeat for twice the stall timeout,
+ * then sets GC_STALL_OFF and goes on; no mutator may take that cycle
+ * over. Returns the setting it replaces. */
+enum gc_stall { GC_STALL_OFF, GC_STALL_ANY, GC_STALL_MARKING, GC_STALL_SLOW };
+enum gc_stall gc_test_stall_collector(enum gc_stall how);
 /* Bad pointers are counted (gc_stats.bad_pointers) instead of fatal. */
 void gc_test_bad_pointers_nonfatal(bool on);
 /* Whether p's slot is allocated (only meaningful while no hart allocates

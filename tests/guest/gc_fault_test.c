@@ -13,6 +13,12 @@
  *                         takeover finishes the collector's mark
  *   test_recovered        the collector is released: it notices it lost
  *                         the driver, drops its work, and collects again
+ *   test_slow_kept        the collector is only slow (GC_STALL_SLOW: no
+ *                         heartbeat for twice the timeout, inside a step,
+ *                         at a cycle's start), in stop-the-world and in
+ *                         concurrent mode, while the workers wait for
+ *                         collections: nobody takes over, no two harts
+ *                         drive one cycle (they once did, and deadlocked)
  */
 #include <stdint.h>
 #include <string.h>
@@ -194,11 +200,38 @@ static void test_recovered(void)
 	KTAP_EXPECT(b.takeovers == a.takeovers);
 }
 
+static void test_slow_kept(void)
+{
+	struct gc_stats a, b;
+	static const enum gc_mode modes[] = {GC_STOP_THE_WORLD, GC_CONCURRENT};
+
+	gc_set_verify(true);
+	gc_get_stats(&a);
+	for (unsigned i = 0; i < 2; i++) {
+		gc_set_mode(modes[i]);
+		gc_test_stall_collector(GC_STALL_SLOW);
+		shared_store32(&workers_collect, 1);
+		run_workers();
+		shared_store32(&workers_collect, 0);
+		gc_collect();
+		/* The slow step happened: the collector turned it off. */
+		KTAP_EXPECT(gc_test_stall_collector(GC_STALL_OFF) ==
+			    GC_STALL_OFF);
+	}
+	gc_get_stats(&b);
+	gc_set_verify(false);
+	KTAP_EXPECT(shared_load64(&damaged) == 0);
+	KTAP_EXPECT(b.takeovers == a.takeovers);
+	KTAP_EXPECT(b.cycles >= a.cycles + 2);
+	ktap_diag("slow collector: %lu cycles, %lu takeovers",
+		  (unsigned long)(b.cycles - a.cycles),
+		  (unsigned long)(b.takeovers - a.takeovers));
+}
+
 static const struct ktap_case cases[] = {
-    KTAP_CASE(test_stall_idle),
-    KTAP_CASE(test_stall_mid_mark),
-    KTAP_CASE(test_mid_mark_then_stall),
-    KTAP_CASE(test_recovered),
+    KTAP_CASE(test_stall_idle),		 KTAP_CASE(test_stall_mid_mark),
+    KTAP_CASE(test_mid_mark_then_stall), KTAP_CASE(test_recovered),
+    KTAP_CASE(test_slow_kept),
 };
 
 int main(void)
