@@ -14,6 +14,7 @@
 
 #include "console.h"
 #include "counter.h"
+#include "hart.h"
 
 void sim_boot(void)
 {
@@ -28,9 +29,14 @@ void sim_boot(void)
 	sim_seed(seed);
 	sim_fences(SIM_FENCES_EXACT);
 	kprintf("# sim: store-buffer simulation, seed 0x%lx (%s), depth %u, "
-		"drain 1/%u per access, exact fences\n",
+		"drain 1/%u per access, exact fences",
 		(unsigned long)seed, from, (unsigned)SIM_DEFAULT_DEPTH,
 		(unsigned)SIM_DEFAULT_DRAIN_ONE_IN);
+	if (arch_harts_take_turns())
+		kprintf(", a turn given at 1/%u loads (harts on one host "
+			"thread)",
+			(unsigned)SIM_TURN_ONE_IN);
+	kprintf("\n");
 }
 
 #else

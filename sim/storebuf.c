@@ -26,6 +26,12 @@
  *   - at every simulated access, with probability 1/drain_one_in, one random
  *     entry drains; a store into a full buffer first drains one random
  *     entry. "Random" is among the entries of the oldest epoch only.
+ *   - where the harts take turns on one host thread (QEMU's MIPS boards:
+ *     arch_harts_take_turns), a simulated load gives the other harts the
+ *     CPU for a moment with probability 1/SIM_TURN_ONE_IN (arch_give_turn),
+ *     so that their accesses can fall between any two of this hart's, as
+ *     on cores of their own: a window of a few instructions is otherwise
+ *     hit only when QEMU's 0.1 s time-slice switch falls into it.
  *   - storebuf_drain(b), called by publication_barrier, release_barrier and
  *     full_barrier in barrier.h, drains everything (entries of one epoch in
  *     random order, epochs in order): all stores before the barrier are in
@@ -361,6 +367,17 @@ static void maybe_drain(struct storebuf *b)
 	}
 }
 
+/* Harts on one host thread (SIM_TURN_ONE_IN): maybe let the others run
+ * now. The buffer stays as it is: the hart is not stopped, only made to
+ * take its time, as one on a core of its own may. */
+static void maybe_give_turn(struct storebuf *b)
+{
+	if (arch_harts_take_turns() && next_random(b) % SIM_TURN_ONE_IN == 0) {
+		b->stats.turns++;
+		arch_give_turn();
+	}
+}
+
 /* A buffered store (never a marker) that overlaps [addr, addr + size). */
 static int overlaps(const struct sb_entry *e, uintptr_t addr, unsigned size)
 {
@@ -423,6 +440,7 @@ static int buffer_load(struct storebuf *b, uintptr_t addr, unsigned size,
 
 	b->stats.loads++;
 	maybe_drain(b);
+	maybe_give_turn(b);
 	for (unsigned i = 0; i < b->n; i++) {
 		const struct sb_entry *e = &b->e[i];
 

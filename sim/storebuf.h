@@ -9,7 +9,8 @@
  * -Iinclude it can be included as "../sim/storebuf.h".
  *
  * Defaults: depth 32 entries per hart, a random drain step with probability
- * 1/8 at every simulated access, seed SIM_DEFAULT_SEED.
+ * 1/8 at every simulated access, seed SIM_DEFAULT_SEED; on boards whose
+ * harts take turns on one host thread, a turn given at 1 load in 2048.
  */
 #ifndef SPANFENCE_SIM_STOREBUF_H
 #define SPANFENCE_SIM_STOREBUF_H
@@ -22,6 +23,15 @@
 #define SIM_DEFAULT_DEPTH	 32
 #define SIM_DEFAULT_DRAIN_ONE_IN 8
 #define SIM_DEFAULT_SEED	 0x5eed5eed5eed5eedull
+/* Where the harts take turns on one host thread (arch_harts_take_turns:
+ * QEMU's MIPS boards), a simulated load gives the others the CPU for a
+ * moment with this probability (1/N), so that another hart's accesses can
+ * fall between any two of ours, as on CPUs of their own, instead of only
+ * at QEMU's time-slice switches: a window of a few instructions (a
+ * removed acquire between two loads) is then hit within a run. */
+#ifndef SIM_TURN_ONE_IN
+#define SIM_TURN_ONE_IN 2048
+#endif
 
 /*
  * Set the global seed. Each hart reseeds its own generator from (seed, hart
@@ -122,6 +132,8 @@ struct sim_stats {
 	uint64_t rmw_met;	 /* atomic_cas* that failed on another hart's
 				    pending RMW of the word (coherent: they saw
 				    its value, not the one loaded before) */
+	uint64_t turns; /* loads at which the hart gave its turn (harts on
+			   one host thread: SIM_TURN_ONE_IN) */
 	uint64_t barriers[BARRIER_COUNT]; /* storebuf_drain/order per name */
 	unsigned max_pending;		  /* deepest the buffer got */
 };

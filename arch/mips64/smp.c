@@ -91,12 +91,16 @@ int platform_start_hart(struct hart *h)
 #ifndef RELAX_GAP_US
 #define RELAX_GAP_US 20
 #endif
+#ifndef RELAX_TURN_US
+#define RELAX_TURN_US 10 /* arch_give_turn */
+#endif
 #ifndef RELAX_SLEEP_US
 #define RELAX_SLEEP_US 50
 #endif
 #define US_TO_TICKS(us) ((uint32_t)(mips_count_hz / 1000000 * (us)))
 
 static uint32_t relax_spin_ticks; /* 0: RELAX_SPIN_RR_US until known */
+static bool cpus_take_turns;	  /* on one host thread (known at boot) */
 
 void mips_cpu_relax(void)
 {
@@ -118,6 +122,17 @@ void mips_cpu_relax(void)
 		mips_idle_wait(US_TO_TICKS(RELAX_SLEEP_US));
 		l->relax_last = mips_read_count();
 	}
+}
+
+bool arch_harts_take_turns(void)
+{
+	return cpus_take_turns;
+}
+
+void arch_give_turn(void)
+{
+	if (arch_harts_take_turns())
+		mips_idle_wait(US_TO_TICKS(RELAX_TURN_US));
 }
 
 /*
@@ -191,11 +206,13 @@ void mips_collect_cpus(struct platform_info *info, unsigned expected,
 		if (cpu != boot && mips_cpu_slots[cpu].arrived)
 			info->hartids[n++] = cpu;
 	info->nharts = n;
-	if (n > 1)
-		relax_spin_ticks =
-		    mips_cpus_in_parallel((unsigned)info->hartids[1])
-			? US_TO_TICKS(RELAX_SPIN_MT_US)
-			: US_TO_TICKS(RELAX_SPIN_RR_US);
+	if (n > 1) {
+		cpus_take_turns =
+		    !mips_cpus_in_parallel((unsigned)info->hartids[1]);
+		relax_spin_ticks = cpus_take_turns
+				       ? US_TO_TICKS(RELAX_SPIN_RR_US)
+				       : US_TO_TICKS(RELAX_SPIN_MT_US);
+	}
 	if (expected && n < expected)
 		kprintf("mips: %u of %u CPUs arrived at their release words\n",
 			n, expected);

@@ -2,6 +2,8 @@
 #ifndef SPANFENCE_ASM_HART_H
 #define SPANFENCE_ASM_HART_H
 
+#include <stdbool.h>
+
 #include "asm/cp0.h"
 #include "asm/percpu.h"
 
@@ -11,5 +13,15 @@ static inline struct hart *this_hart(void)
 {
 	return mips_cpu_hart[mips_cpunum()];
 }
+
+/*
+ * Whether the harts take turns on one host thread (QEMU's default for
+ * MIPS, found at boot by mips_collect_cpus), and, if so, give the others
+ * the CPU for a moment (a short wait). The simulator (SF_SIMULATE) calls
+ * this at random loads so that two harts' accesses interleave finely, as
+ * on CPUs of their own, instead of in QEMU's 0.1 s time slices.
+ */
+bool arch_harts_take_turns(void);
+void arch_give_turn(void);
 
 #endif
