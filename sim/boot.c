@@ -35,7 +35,7 @@ void sim_boot(void)
 	if (arch_harts_take_turns())
 		kprintf(", a turn given at 1/%u loads (harts on one host "
 			"thread)",
-			(unsigned)SIM_TURN_ONE_IN);
+			(unsigned)SIM_DEFAULT_TURN_ONE_IN);
 	kprintf("\n");
 }
 

@@ -28,7 +28,7 @@
  *     entry. "Random" is among the entries of the oldest epoch only.
  *   - where the harts take turns on one host thread (QEMU's MIPS boards:
  *     arch_harts_take_turns), a simulated load gives the other harts the
- *     CPU for a moment with probability 1/SIM_TURN_ONE_IN (arch_give_turn),
+ *     CPU for a moment with probability 1/N (sim_turns, arch_give_turn),
  *     so that their accesses can fall between any two of this hart's, as
  *     on cores of their own: a window of a few instructions is otherwise
  *     hit only when QEMU's 0.1 s time-slice switch falls into it.
@@ -179,6 +179,7 @@ static struct storebuf bufs[MAX_HARTS];
 /* Configuration and seed, written by sim_configure/sim_seed. */
 static volatile uint32_t cfg_depth = SIM_DEFAULT_DEPTH;
 static volatile uint32_t cfg_drain_one_in = SIM_DEFAULT_DRAIN_ONE_IN;
+static volatile uint32_t cfg_turn_one_in = SIM_DEFAULT_TURN_ONE_IN;
 static volatile uint64_t cfg_seed = SIM_DEFAULT_SEED;
 static volatile uint64_t cfg_seed_gen = 1;
 static volatile uint32_t cfg_fences = SIM_FENCES_DRAIN;
@@ -282,6 +283,11 @@ void sim_configure(unsigned depth, unsigned drain_one_in)
 	arch_store32(&cfg_drain_one_in, drain_one_in);
 }
 
+void sim_turns(unsigned one_in)
+{
+	arch_store32(&cfg_turn_one_in, one_in);
+}
+
 /* The calling hart's buffer, or NULL outside a set-up hart. */
 static struct storebuf *my_buf(void)
 {
@@ -367,12 +373,15 @@ static void maybe_drain(struct storebuf *b)
 	}
 }
 
-/* Harts on one host thread (SIM_TURN_ONE_IN): maybe let the others run
- * now. The buffer stays as it is: the hart is not stopped, only made to
- * take its time, as one on a core of its own may. */
+/* Harts on one host thread (sim_turns): maybe let the others run now. The
+ * buffer stays as it is: the hart is not stopped, only made to take its
+ * time, as one on a core of its own may. */
 static void maybe_give_turn(struct storebuf *b)
 {
-	if (arch_harts_take_turns() && next_random(b) % SIM_TURN_ONE_IN == 0) {
+	uint32_t one_in = arch_load32(&cfg_turn_one_in);
+
+	if (one_in != 0 && arch_harts_take_turns() &&
+	    next_random(b) % one_in == 0) {
 		b->stats.turns++;
 		arch_give_turn();
 	}

@@ -25,13 +25,12 @@
 #define SIM_DEFAULT_SEED	 0x5eed5eed5eed5eedull
 /* Where the harts take turns on one host thread (arch_harts_take_turns:
  * QEMU's MIPS boards), a simulated load gives the others the CPU for a
- * moment with this probability (1/N), so that another hart's accesses can
- * fall between any two of ours, as on CPUs of their own, instead of only
- * at QEMU's time-slice switches: a window of a few instructions (a
- * removed acquire between two loads) is then hit within a run. */
-#ifndef SIM_TURN_ONE_IN
-#define SIM_TURN_ONE_IN 2048
-#endif
+ * moment with probability 1/N (sim_turns; this by default), so that
+ * another hart's accesses can fall between any two of ours, as on CPUs of
+ * their own, instead of only at QEMU's time-slice switches: a window of a
+ * few instructions (a removed acquire between two loads) is then hit
+ * within a run. */
+#define SIM_DEFAULT_TURN_ONE_IN 2048
 
 /*
  * Set the global seed. Each hart reseeds its own generator from (seed, hart
@@ -85,6 +84,11 @@ void sim_fences(enum sim_fences mode);
  */
 void sim_configure(unsigned depth, unsigned drain_one_in);
 
+/* Where the harts take turns on one host thread: give a turn at 1 load in
+ * one_in (0: never; SIM_DEFAULT_TURN_ONE_IN until set). Finer turns catch
+ * a short window sooner and slow the boot down. Any hart, any time. */
+void sim_turns(unsigned one_in);
+
 /*
  * Like storebuf_drain(b) but weaker, matching fence w,w / fence rw,w
  * exactly: the buffered stores stay buffered, but every store before this
@@ -133,7 +137,7 @@ struct sim_stats {
 				    pending RMW of the word (coherent: they saw
 				    its value, not the one loaded before) */
 	uint64_t turns; /* loads at which the hart gave its turn (harts on
-			   one host thread: SIM_TURN_ONE_IN) */
+			   one host thread: sim_turns) */
 	uint64_t barriers[BARRIER_COUNT]; /* storebuf_drain/order per name */
 	unsigned max_pending;		  /* deepest the buffer got */
 };
