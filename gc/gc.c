@@ -97,9 +97,12 @@ bool gc_step(bool may_stall)
 	    (stall == GC_STALL_ANY ||
 	     (shared_load32(&gc.phase) == GC_PHASE_MARK &&
 	      shared_load32(&gc.driver) == me))) {
-		/* Stopped responding: no heartbeat while stalled. An RMW,
-		 * coherent with gc_takeover's CAS on the word; orders
-		 * nothing (we drive nothing while stalled). */
+		/* Stopped responding: no heartbeat while stalled. Orders
+		 * our marks (mark-bit CASes, whose grey objects we drop if
+		 * taken over) and pool before the offer; pairs with the
+		 * taking mutator's acquire after its CAS (gc_takeover),
+		 * whose heap walk must see every mark bit we set. */
+		release_barrier(BARRIER_GC_ACK);
 		bool offered =
 		    atomic_cas32(&gc.driver, me, me | GC_DRIVER_OFFERED);
 		while (shared_load32(&gc.stall) != GC_STALL_OFF &&

@@ -308,7 +308,9 @@
  *                  or the gate (the allocation slow path).
  *   GC_ACK         hart: its flushed buffer, self-scan, everything done in
  *                  the old phase, before its ack (or, leaving, its inactive
- *                  flag); the driver's acquire after seeing every ack.
+ *                  flag); the driver's acquire after seeing every ack. The
+ *                  same hand-over when a stalled collector offers the
+ *                  driver (gc_step) and a mutator takes it (gc_takeover).
  *   GC_WORLD       driver: the flip, emptied caches and new phase, before
  *                  hs_release; the stopped hart's acquire after it.
  *   GC_ENTER       full barrier on both sides (Dekker): the entering hart's

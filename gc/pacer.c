@@ -121,6 +121,9 @@ bool gc_takeover(void)
 		return false;
 	if (!atomic_cas32(&gc.driver, d, me))
 		return false;
+	/* Orders our heap walk's loads of mark bits after taking the
+	 * driver; pairs with the collector's release before its offer. */
+	acquire_barrier(BARRIER_GC_ACK);
 	if (shared_load32(&gc.trace) && !collector_dead())
 		kprintf("gc: collector hart stopped responding (no heartbeat "
 			"for %lu ms): hart %u finishes the cycle\n",

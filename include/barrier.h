@@ -75,8 +75,10 @@
 	  "then the phase and flags")                                          \
 	X(GC_ACK,                                                              \
 	  "mutator hart: its flushed barrier buffer, self-scan and cache, "    \
-	  "before its handshake ack (or its inactive flag)",                   \
-	  "gc driver: every ack, then the harts' buffers, caches, counters")   \
+	  "before its handshake ack (or its inactive flag); a stalled "        \
+	  "collector: its marks and pool, before it offers the driver",        \
+	  "gc driver: every ack, then the harts' buffers, caches, counters; "  \
+	  "a takeover: the driver, then the collector's marks")                \
 	X(GC_WORLD,                                                            \
 	  "gc driver: the sweep flip, emptied hart caches and new phase, "     \
 	  "before releasing a stopped world",                                  \
