@@ -100,7 +100,6 @@ int platform_start_hart(struct hart *h)
 #define US_TO_TICKS(us) ((uint32_t)(mips_count_hz / 1000000 * (us)))
 
 static uint32_t relax_spin_ticks; /* 0: RELAX_SPIN_RR_US until known */
-static bool cpus_take_turns;	  /* on one host thread (known at boot) */
 
 void mips_cpu_relax(void)
 {
@@ -124,15 +123,21 @@ void mips_cpu_relax(void)
 	}
 }
 
+/*
+ * Not the boot probe's answer: QEMU runs every MIPS board's harts on one
+ * host thread (MIPS has no multi-threaded TCG), and on a loaded host the
+ * probe can see four beats and answer "parallel" (seen: a simulation boot
+ * under load that gave no turns). On CPUs that do run in parallel a turn
+ * is only a short pause.
+ */
 bool arch_harts_take_turns(void)
 {
-	return cpus_take_turns;
+	return true;
 }
 
 void arch_give_turn(void)
 {
-	if (arch_harts_take_turns())
-		mips_idle_wait(US_TO_TICKS(RELAX_TURN_US));
+	mips_idle_wait(US_TO_TICKS(RELAX_TURN_US));
 }
 
 /*
@@ -206,13 +211,11 @@ void mips_collect_cpus(struct platform_info *info, unsigned expected,
 		if (cpu != boot && mips_cpu_slots[cpu].arrived)
 			info->hartids[n++] = cpu;
 	info->nharts = n;
-	if (n > 1) {
-		cpus_take_turns =
-		    !mips_cpus_in_parallel((unsigned)info->hartids[1]);
-		relax_spin_ticks = cpus_take_turns
-				       ? US_TO_TICKS(RELAX_SPIN_RR_US)
-				       : US_TO_TICKS(RELAX_SPIN_MT_US);
-	}
+	if (n > 1)
+		relax_spin_ticks =
+		    mips_cpus_in_parallel((unsigned)info->hartids[1])
+			? US_TO_TICKS(RELAX_SPIN_MT_US)
+			: US_TO_TICKS(RELAX_SPIN_RR_US);
 	if (expected && n < expected)
 		kprintf("mips: %u of %u CPUs arrived at their release words\n",
 			n, expected);

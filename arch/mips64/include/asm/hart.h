@@ -15,11 +15,11 @@ static inline struct hart *this_hart(void)
 }
 
 /*
- * Whether the harts take turns on one host thread (QEMU's default for
- * MIPS, found at boot by mips_collect_cpus), and, if so, give the others
- * the CPU for a moment (a short wait). The simulator (SF_SIMULATE) calls
- * this at random loads so that two harts' accesses interleave finely, as
- * on CPUs of their own, instead of in QEMU's 0.1 s time slices.
+ * Whether the harts take turns on one host thread (QEMU runs MIPS boards
+ * so: smp.c), and giving the others the CPU for a moment (a short wait).
+ * The simulator (SF_SIMULATE) calls this at random loads so that two
+ * harts' accesses interleave finely, as on CPUs of their own, instead of
+ * in QEMU's 0.1 s time slices.
  */
 bool arch_harts_take_turns(void);
 void arch_give_turn(void);
