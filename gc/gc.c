@@ -108,6 +108,8 @@ bool gc_step(bool may_stall)
 		while (shared_load32(&gc.stall) != GC_STALL_OFF &&
 		       !shared_load32(&gc.stop_loop))
 			gc_idle_pause();
+		/* Take the driver back: coherent with gc_takeover's CAS,
+		 * exactly one of the two succeeds. */
 		if (offered &&
 		    !atomic_cas32(&gc.driver, me | GC_DRIVER_OFFERED, me))
 			return true; /* a mutator took the cycle over */
@@ -130,6 +132,8 @@ static void slow_inside_step(void)
 	uint64_t until = gc_now_ns() + 2 * GC_STALL_NS;
 	while (gc_now_ns() < until)
 		gc_idle_pause();
+	/* Only if the test has not set another stall meanwhile; orders
+	 * nothing (the test reads it back with a swap). */
 	(void)atomic_cas32(&gc.stall, GC_STALL_SLOW, GC_STALL_OFF);
 }
 
