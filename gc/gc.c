@@ -160,7 +160,10 @@ static void mark_phase_begin(void)
 	shared_store64(&gc.marked_bytes, 0);
 	task_stacks_hold();
 	shared_store32(&gc.phase, GC_PHASE_MARK);
-	shared_store32(&gc_barrier_on, 1);
+	/* The mark's epoch, odd: nonzero, and never a stale task's
+	 * gc_black (roots.c) of an earlier mark. */
+	shared_store32(&gc_barrier_on,
+		       (uint32_t)shared_load64(&gc.cycle) << 1 | 1);
 	gate_raise();
 	/* (The next handshake's GC_HANDSHAKE release publishes these.) */
 }
@@ -233,7 +236,6 @@ void gc_cycle_concurrent(struct gc_marker *m)
 	gc_tasks_begin();
 	gc_scan_roots(m);
 	uint32_t selfscan = shared_load32(&gc.verify) ? 2 : 0;
-	bool continuous = shared_load32(&gc.continuous) != 0;
 	uint64_t t_stop;
 	for (;;) {
 		bool tasks_done = gc_tasks_pass(m, true);
@@ -268,7 +270,6 @@ void gc_cycle_concurrent(struct gc_marker *m)
 		gc_world_release();
 		atomic_fetch_add64(&gc.term_retries, 1);
 	}
-	(void)continuous;
 	/* The world is stopped; marking is complete. */
 	uint64_t mark_ns = t_stop - gc.c_mark_start;
 	mark_terminate(m);

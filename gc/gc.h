@@ -138,17 +138,25 @@
  * self-scans, assists, allocate-black) and queues the object if it was
  * white and scannable.
  *
- * The write barrier (gc_store, on while gc_barrier_on): shade(*slot),
- * shade(value), then store: Go's hybrid deletion (Yuasa) + insertion
- * (Dijkstra) barrier, shading the new value always rather than only while
- * the storing stack is grey. With it, a stack needs scanning only once per
- * cycle and frame slots need no barrier: a task's stack is written only by
- * the task, and a pointer reaches a black stack only by being loaded from
- * a heap object or a root (then it was reachable at the snapshot, or it is
- * shaded when deleted there) or by allocation (black). Invariant (weak
- * tricolour): every white object pointed to by a black object or a scanned
- * stack is reachable from a grey object or an unscanned stack through
- * white objects, or is shaded in some hart's buffer.
+ * The write barrier (gc_store, on while gc_barrier_on, which then holds
+ * the mark's epoch): shade(*slot), then shade(value) if the storing task's
+ * stack is grey, then store: Go's hybrid deletion (Yuasa) + insertion
+ * (Dijkstra) barrier. A stack is grey until it is scanned in this mark
+ * (gc_scan_task_stack sets t->gc_black to the epoch); code outside a task
+ * counts as grey always. Inline in include/gc.h, a store into a slot that
+ * holds NULL from a black stack (a fresh object's fields: the common case)
+ * shades nothing and calls nothing. With this barrier, a stack needs
+ * scanning only once per cycle and frame slots need no barrier: a task's
+ * stack is written only by the task, and a pointer reaches a black stack
+ * only by being loaded from a heap object or a root (then it was
+ * reachable at the snapshot, or it is shaded when deleted there) or by
+ * allocation (black); a pointer stored from a grey stack is shaded, since
+ * the stack's scan may miss it. Invariant (weak tricolour): every white
+ * object pointed to by a black object or a scanned stack is reachable
+ * from a grey object or an unscanned stack through white objects, or is
+ * shaded in some hart's buffer. Tasks spawned while marking stay grey
+ * (their gc_black is stale) until the next mark scans them; a takeover
+ * rescans every stack with the world stopped.
  *
  * Allocate-black, a window at a time: while marking, before a window of
  * a cached span hands out its first object of the cycle, the mark bits of

@@ -139,12 +139,18 @@ static void stack_visit(void **slot, enum task_slot_kind kind, struct task *t,
 		gc_shade(p, &w, c->m);
 }
 
-/* Shade every pointer of t's stack (claimed, or t is the caller). */
+/*
+ * Shade every pointer of t's stack (claimed, or t is the caller); the
+ * stack is then black for this mark: t's barrier stops shading the values
+ * it stores (include/gc.h, gc_store). t reads the field when it next
+ * runs, after our claim's release (TASK_CLAIM/TASK_PARK), or is us.
+ */
 void gc_scan_task_stack(struct task *t, struct gc_marker *m)
 {
 	struct stack_ctx c = {.m = m};
 
 	task_scan_stack(t, stack_visit, &c);
+	shared_store32(&t->gc_black, shared_load32(&gc_barrier_on));
 }
 
 /* Visit every pointer of t's stack with fn (verify.c). */

@@ -1,23 +1,27 @@
 /*
  * wbarrier.c - the slow path of gc_store (include/gc.h), taken while
- * gc_barrier_on: the hybrid barrier of gc.h, "MARKING".
+ * gc_barrier_on when the slot holds a pointer or the storing task's stack
+ * is not yet scanned: Go's hybrid barrier (gc.h, "MARKING").
  *
  *   shade(*slot)   deletion (Yuasa): whatever the slot held at the
  *                  snapshot stays reachable for this cycle
- *   shade(value)   insertion (Dijkstra): a pointer moved from a grey or
- *                  unscanned stack into a black object is not lost
+ *   shade(value)   insertion (Dijkstra), only while the storing stack is
+ *                  grey (not scanned in this mark; code outside a task
+ *                  always): a pointer moved from an unscanned stack into a
+ *                  black object is not lost. A scanned stack holds only
+ *                  pointers loaded from the heap or roots after its scan
+ *                  (shaded if deleted there) or allocated black.
  *   *slot = value
  *
- * Both are shaded always (Go shades the new value only while the storing
- * stack is grey; always is simpler and only costs some floating garbage).
  * Shaded objects go on this hart's buffer; the termination handshakes
  * collect the buffers. Two harts storing into one slot at once are fine:
- * each shades the value it stores, and the old value either one loaded.
+ * each shades the old value it loaded, and a value it stores unshaded is
+ * reachable through the heap or black (the argument above).
  */
 #include "gc.h"
 #include "shade.h"
 
-void gc_store_slow(void *slot, const void *value)
+void gc_store_slow(void *slot, const void *value, uint32_t epoch)
 {
 	void *old = shared_load_ptr((void *const volatile *)slot);
 	struct gc_where w = {.what = "write barrier (old value of slot)",
@@ -25,7 +29,7 @@ void gc_store_slow(void *slot, const void *value)
 
 	if (old != NULL)
 		shade(old, &w, NULL);
-	if (value != NULL) {
+	if (value != NULL && !gc_stack_black(epoch)) {
 		w.what = "write barrier (value stored)";
 		shade((void *)value, &w, NULL);
 	}

@@ -46,6 +46,7 @@
 #include <stdint.h>
 
 #include "atomic.h"
+#include "task.h"
 
 #define GC_TYPE_MAGIC 0x67637479u /* "gcty" */
 
@@ -84,21 +85,40 @@ const struct gc_type *gc_type_of(const void *p, size_t *n);
 
 /* ---- the write barrier ---- */
 
-/* Phase word: nonzero while the barrier is on (marking). gc/ writes it. */
+/* The barrier word: 0 while the barrier is off; while marking, the mark's
+ * epoch (odd). gc/ writes it. */
 extern volatile uint32_t gc_barrier_on;
-void gc_store_slow(void *slot, const void *value);
+void gc_store_slow(void *slot, const void *value, uint32_t epoch);
+
+/* Whether the running task's stack is scanned in the mark epoch: then a
+ * pointer it stores came from the heap or an allocation, and need not be
+ * shaded (no task: never). */
+static inline bool gc_stack_black(uint32_t epoch)
+{
+	struct task *t = this_task();
+
+	return t != NULL && shared_load32(&t->gc_black) == epoch;
+}
 
 /*
  * Store the pointer value into *slot (a pointer word of a collected object,
- * a root, or a frame slot). While the collector marks, both the old and the
- * new value are shaded (Go's hybrid barrier); otherwise a plain shared store.
+ * a root, or a frame slot). While the collector marks: Go's hybrid
+ * barrier, shade the old value, and the new one while the storing task's
+ * stack is not yet scanned (gc/gc.h, "MARKING"); inline, the common case
+ * of a store into a fresh slot from a scanned stack shades nothing.
+ * Otherwise a plain shared store.
  */
 static inline void gc_store(void *slot, const void *value)
 {
-	if (__builtin_expect(shared_load32(&gc_barrier_on) != 0, 0))
-		gc_store_slow(slot, value);
-	else
-		shared_store_ptr((void *volatile *)slot, value);
+	uint32_t epoch = shared_load32(&gc_barrier_on);
+
+	if (__builtin_expect(epoch != 0, 0) &&
+	    (shared_load_ptr((void *const volatile *)slot) != NULL ||
+	     !gc_stack_black(epoch))) {
+		gc_store_slow(slot, value, epoch);
+		return;
+	}
+	shared_store_ptr((void *volatile *)slot, value);
 }
 
 /* Load a pointer word that other harts may store into (gc_store). */

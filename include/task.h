@@ -335,6 +335,8 @@ struct task {
 	struct defer *defer;	       /* newest defer record or NULL */
 	volatile uint32_t stack_state; /* enum task_stack_state */
 	volatile uint32_t safepoint;   /* set by the collector */
+	volatile uint32_t gc_black; /* the collector's: the mark (gc_barrier_on)
+			      in which this stack was scanned (gc/gc.h) */
 
 	struct stack_ref *refs; /* open refs, highest slot first */
 	size_t stack_max;
