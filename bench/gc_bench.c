@@ -89,14 +89,18 @@ static const struct frame_desc make_desc = FRAME_DESC("bench.make", 2, 0x3);
 
 static void make_tree(int depth, unsigned k)
 {
+	if (depth <= 0) {
+		/* A leaf, as in the originals: no children, no frame. */
+		struct node *n = gc_alloc(&node_type);
+		frame_top()->slot[k] = (uintptr_t)n;
+		return;
+	}
 	struct frame *f = frame_push(&make_desc);
 
 	if (f == NULL)
 		panic("bench: %s", task_error_msg(task_current()));
-	if (depth > 0) {
-		make_tree(depth - 1, 0);
-		make_tree(depth - 1, 1);
-	}
+	make_tree(depth - 1, 0);
+	make_tree(depth - 1, 1);
 	struct node *n = gc_alloc(&node_type);
 	f = frame_top();
 	gc_store(&n->left, frame_ptr(f, 0));
