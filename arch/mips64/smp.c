@@ -123,18 +123,7 @@ void mips_cpu_relax(void)
 	}
 }
 
-/*
- * Not the boot probe's answer: QEMU runs every MIPS board's harts on one
- * host thread (MIPS has no multi-threaded TCG), and on a loaded host the
- * probe can see four beats and answer "parallel" (seen: a simulation boot
- * under load that gave no turns). On CPUs that do run in parallel a turn
- * is only a short pause.
- */
-bool arch_harts_take_turns(void)
-{
-	return true;
-}
-
+/* A turn for the other harts (asm/hart.h): a short wait. */
 void arch_give_turn(void)
 {
 	mips_idle_wait(US_TO_TICKS(RELAX_TURN_US));
