@@ -11,6 +11,9 @@
  *                         past the limit; takeovers run whole cycles
  *   test_stall_mid_mark   stalled while marking (continuous cycles): a
  *                         takeover finishes the collector's mark
+ *   test_mid_mark_then_stall  released, then stalled at its next step
+ *                         while marking, as the workers wait for
+ *                         collections: they take the mark over
  *   test_recovered        the collector is released: it notices it lost
  *                         the driver, drops its work, and collects again
  *   test_slow_kept        the collector is only slow (GC_STALL_SLOW: no
@@ -229,9 +232,11 @@ static void test_slow_kept(void)
 }
 
 static const struct ktap_case cases[] = {
-    KTAP_CASE(test_stall_idle),		 KTAP_CASE(test_stall_mid_mark),
-    KTAP_CASE(test_mid_mark_then_stall), KTAP_CASE(test_recovered),
-    KTAP_CASE(test_slow_kept),
+    KTAP_CASE(test_stall_idle),		 /* between cycles */
+    KTAP_CASE(test_stall_mid_mark),	 /* while marking */
+    KTAP_CASE(test_mid_mark_then_stall), /* at the next step, marking */
+    KTAP_CASE(test_recovered),		 /* released: drops its work */
+    KTAP_CASE(test_slow_kept),		 /* only slow: nobody takes over */
 };
 
 int main(void)
