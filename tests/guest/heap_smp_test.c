@@ -18,11 +18,9 @@
 #include "barrier.h"
 #include "hart.h"
 #include "ktap.h"
+#include "plumbing.h"
 #include "spanfence.h"
 #include "../heap/heap.h"
-#ifdef SF_SIMULATE
-#include "../sim/storebuf.h"
-#endif
 
 #define SLOTS  256
 #define ROUNDS 12000
@@ -111,9 +109,8 @@ static void check_and_free(struct worker *w, struct block *b)
  * between harts, so it releases and acquires, as C11 asks of any program
  * that frees on one thread what another allocated: the heap's own stores
  * for a block (its guard bit cleared when the owner took a remote free, say)
- * must be visible to the hart that frees it next. Test plumbing, not a named
- * barrier (no mutant removes it): the arch primitives, and in a simulation
- * build storebuf_fence() for the release. Without it a simulation boot
+ * must be visible to the hart that frees it next. Test plumbing
+ * (tests/plumbing.h), not a named barrier. Without it a simulation boot
  * reported a reallocated block's free as a double free (its owner's guard
  * clear, an RMW, still pending): 1 loongson3 boot in about 100.
  */
@@ -121,18 +118,15 @@ static void *swap_slot(unsigned k, void *p)
 {
 	void *old;
 
-#ifdef SF_SIMULATE
-	storebuf_fence();
-#endif
 	/* Our stores for p before the slot; pairs with the acquire below
 	 * on the hart that takes p out. */
-	arch_release_barrier();
+	plumbing_release();
 	do
 		old = shared_load_ptr(&exchange[k]);
 	while (!atomic_cas_ptr(&exchange[k], old, p));
 	/* The slot before our use of old; pairs with the release above on
 	 * the hart that put it in. */
-	arch_acquire_barrier();
+	plumbing_acquire();
 	return old;
 }
 

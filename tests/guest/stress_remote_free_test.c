@@ -17,10 +17,8 @@
  * or the hart traps; at best blocks are lost and the final count is off.
  *
  * The ring between the two is test plumbing, not under test: shared_*
- * accesses ordered by unnamed barriers (the arch barrier, and in a
- * simulation build storebuf_fence()), so that no barrier mutant breaks it.
- * (Plain or arch stores would bypass the simulated buffers and overtake the
- * heap's buffered stores: atomic.h's rule.)
+ * accesses ordered by tests/plumbing.h, so that no barrier mutant breaks
+ * it.
  */
 #include <stdint.h>
 
@@ -29,6 +27,7 @@
 #include "counter.h"
 #include "hart.h"
 #include "ktap.h"
+#include "plumbing.h"
 #include "spanfence.h"
 #ifdef SF_SIMULATE
 #include "../sim/storebuf.h"
@@ -45,14 +44,6 @@ static volatile uint64_t head, tail; /* consumer's, producer's counts */
 static volatile uint64_t producer_done;
 static uint64_t consumed, bad_blocks;
 
-static void plumbing_release(void)
-{
-#ifdef SF_SIMULATE
-	storebuf_fence();
-#endif
-	arch_release_barrier();
-}
-
 static void *consumer(void *arg)
 {
 	uint64_t h = 0;
@@ -67,7 +58,7 @@ static void *consumer(void *arg)
 			arch_cpu_relax();
 			continue;
 		}
-		arch_acquire_barrier(); /* the slot after the count */
+		plumbing_acquire(); /* the slot after the count */
 		uint64_t *p =
 		    (uint64_t *)(uintptr_t)shared_load64(&ring[h % RING]);
 		if (p[0] != POISON || p[1] != (uintptr_t)p)
@@ -102,7 +93,7 @@ static void test_remote_frees(void)
 		p[1] = (uintptr_t)p;
 		while (t - shared_load64(&head) >= RING)
 			arch_cpu_relax();
-		arch_acquire_barrier(); /* the consumer's reads of the slot */
+		plumbing_acquire(); /* the consumer's reads of the slot */
 		shared_store64(&ring[t % RING], (uintptr_t)p);
 		plumbing_release(); /* the block and slot before the count */
 		shared_store64(&tail, t + 1);
