@@ -66,6 +66,7 @@ void boot_main(void)
 	h0->online = 1;
 	platform_set_this_hart(h0);
 	hart_count = 1;
+	reent_init();
 
 	platform_discover(&platform);
 	h0->hartid = platform.hartids[0];

@@ -42,6 +42,10 @@ int platform_start_hart(struct hart *h);
 /* Make h the calling hart's this_hart() (called on each hart at entry). */
 void platform_set_this_hart(struct hart *h);
 
+/* Give every hart but the boot hart its own newlib reentrancy structure
+ * (boot/reent.c); the boot hart, before it starts the others. */
+void reent_init(void);
+
 /* Common entry points called by the port. */
 __attribute__((noreturn)) void boot_main(void);
 __attribute__((noreturn)) void boot_secondary(struct hart *h);

@@ -28,7 +28,7 @@ CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror=implicit-function-declaration 
 	$(ARCH_CFLAGS) -Iinclude -Iarch/$(ARCH)/include -Iarch/$(ARCH) -Itests \
 	-nostdinc -isystem $(NEWLIB_DIR)/include \
 	-isystem $(shell $(CC) -print-file-name=include) \
-	-DBOARD_NAME='"$(BOARD)"' $(EXTRA_CFLAGS)
+	-D__DYNAMIC_REENT__ -DBOARD_NAME='"$(BOARD)"' $(EXTRA_CFLAGS)
 LDFLAGS := -nostdlib -nostartfiles -static -Wl,--gc-sections \
 	-Wl,-T,linker/$(BOARD).ld $(ARCH_LDFLAGS)
 LIBS := -Wl,--start-group $(NEWLIB_DIR)/lib/libc.a $(NEWLIB_DIR)/lib/libm.a \

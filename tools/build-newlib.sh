@@ -40,20 +40,23 @@ COMMON_CONFIG=(
     # (mips*-elf turns it on by default).
     --enable-newlib-io-c99-formats
     --enable-newlib-io-long-long
+    # One stdin/stdout/stderr for all harts; the rest of struct _reent is
+    # per hart (boot/reent.c), with -D__DYNAMIC_REENT__ below.
+    --enable-newlib-global-stdio-streams
 )
 
 case "$TARGET" in
 riscv64)
     TRIPLE=riscv64-unknown-elf
     TOOLPFX=riscv64-unknown-elf-
-    CFLAGS_T="-O2 -g -mcmodel=medany -march=rv64gc -mabi=lp64d -ffunction-sections -fdata-sections"
+    CFLAGS_T="-O2 -g -mcmodel=medany -march=rv64gc -mabi=lp64d -ffunction-sections -fdata-sections -D__DYNAMIC_REENT__"
     ;;
 mips64el)
     TRIPLE=mips64el-elf
     TOOLPFX=mips64el-linux-gnuabi64-
     # GCC 12 rejects -mfix-loongson3-llsc; the workaround lives in GAS
     # (Debian's binutils enables it by default). Ask for it explicitly.
-    CFLAGS_T="-mabi=64 -march=mips64r2 -mno-abicalls -fno-pic -G0 -ffreestanding -O2 -g -Wa,-mfix-loongson3-llsc -ffunction-sections -fdata-sections"
+    CFLAGS_T="-mabi=64 -march=mips64r2 -mno-abicalls -fno-pic -G0 -ffreestanding -O2 -g -Wa,-mfix-loongson3-llsc -ffunction-sections -fdata-sections -D__DYNAMIC_REENT__"
     ;;
 *)
     usage
