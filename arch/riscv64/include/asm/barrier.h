@@ -22,9 +22,12 @@ static inline void arch_full_barrier(void)
 	__asm__ volatile("fence rw,rw" ::: "memory");
 }
 
+/* A spin's step; a long spin sleeps (relax.c). */
+void riscv_cpu_relax(void);
+
 static inline void arch_cpu_relax(void)
 {
-	__asm__ volatile("nop" ::: "memory");
+	riscv_cpu_relax();
 }
 
 #endif
