@@ -25,15 +25,14 @@
 #define RELAX_SLEEP_US	50
 #define US_TO_TICKS(us) (arch_time_hz() / 1000000 * (us))
 
-#define SBI_EXT_TIME	   0x54494D45
-#define SBI_TIME_SET_TIMER 0
-#define SIE_STIE	   (1ul << 5)
+#define SIE_STIE (1ul << 5)
 
 /* Each hart's own, by index: where its current spin started and when it
  * last called. */
-static struct {
+struct relax_state {
 	uint64_t start, last;
-} __attribute__((aligned(64))) relax_state[MAX_HARTS];
+} __attribute__((aligned(64)));
+static struct relax_state relax_state[MAX_HARTS];
 
 static void sleep_ticks(uint64_t ticks)
 {
@@ -48,7 +47,7 @@ static void sleep_ticks(uint64_t ticks)
 void riscv_cpu_relax(void)
 {
 	uint64_t now = arch_time();
-	__typeof__(&relax_state[0]) r = &relax_state[this_hart()->index];
+	struct relax_state *r = &relax_state[this_hart()->index];
 
 	if (now - r->last > US_TO_TICKS(RELAX_GAP_US))
 		r->start = now; /* a new spin */
