@@ -298,7 +298,7 @@ void span_free(struct span *s)
 	 * entry NULL (run_make below names the run's first and last pages
 	 * again). The pages can be handed out again only by a span_alloc
 	 * that takes mheap.lock after our spin_unlock, whose release
-	 * (SPIN_UNLOCK) orders these stores before the lock word's store;
+	 * (SPIN_UNLOCK) orders these stores before the owner word's store;
 	 * that allocator publishes its own entries after its SPIN_LOCK
 	 * acquire, so ours come first in every entry's coherence order and
 	 * can never land late on top of the new span's (a lagging NULL would

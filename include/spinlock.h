@@ -1,8 +1,12 @@
 /*
- * spinlock.h - a test-and-set lock for short critical sections.
+ * spinlock.h - a ticket lock for short critical sections.
  *
- * spin_lock swaps 1 into the word until it reads 0 (acquire barrier after);
- * spin_unlock releases with a release barrier then a store of 0.
+ * spin_lock takes a ticket (an atomic add on next) and waits until owner
+ * reaches it (acquire barrier after); spin_unlock releases with a release
+ * barrier then a store of owner + 1. Harts get the lock in the order they
+ * asked: a hart that keeps taking it (the gc driver's passes over the task
+ * registry) cannot starve one that waits (a task exiting on a mutator
+ * hart, which answers no handshake until it has the lock).
  * A recursive variant, owned by a hart, serves newlib's stdio locks.
  */
 #ifndef SPANFENCE_SPINLOCK_H
@@ -11,7 +15,8 @@
 #include <stdint.h>
 
 struct spinlock {
-	volatile uint32_t locked;
+	volatile uint32_t next;	 /* the next ticket to hand out */
+	volatile uint32_t owner; /* the ticket that holds the lock */
 };
 
 struct recursive_lock {
@@ -22,7 +27,7 @@ struct recursive_lock {
 
 #define SPINLOCK_INIT \
 	{             \
-		0     \
+		0, 0  \
 	}
 
 void spin_lock(struct spinlock *l);
