@@ -27,6 +27,7 @@ struct gc_state gc;
 volatile uint32_t gc_barrier_on;
 
 #define GC_DRAIN_BUDGET (256u << 10) /* bytes scanned between task passes */
+#define GC_IDLE_NS	100000u	     /* gc_idle_pause on the boards */
 
 void gc_spin_pause(void)
 {
@@ -46,14 +47,21 @@ void gc_idle_pause(void)
 	struct timespec ts = {0, 20000};
 	nanosleep(&ts, NULL);
 #else
-	for (int i = 0; i < 256; i++)
+	/* 100 us, however long each relax is: once a hart has spun for a
+	 * while, every relax sleeps (arch/, RELAX_SLEEP_US), and a count
+	 * of relaxes would then make an idle collector look at its loop
+	 * only every few milliseconds - too late to sweep beside a mutator
+	 * that drives, or to start a requested cycle promptly. */
+	uint64_t until = gc_now_ns() + GC_IDLE_NS;
+	do
 		arch_cpu_relax();
+	while (gc_now_ns() < until);
 #endif
 }
 
 bool gc_driver_acquire(uint32_t who)
 {
-	/* Test, then CAS (as spin_lock does): a hart waiting for the driver
+	/* Test, then CAS (as spin_trylock does): a hart waiting for the driver
 	 * polls with a load, not with a read-modify-write that would keep
 	 * the line bouncing (and, under SF_SIMULATE, never let its own
 	 * buffered stores drain: a lock it released could stay held). */
