@@ -219,6 +219,9 @@
  * driver (gc_test_allocated, gc_collect's wait). Only the collector hart,
  * sweeping in the background after a mutator took the driver from it, can
  * pop with an old sg; its claim fails and it puts the span back (sweep.c).
+ * The driver's marks are ordered before the flip (GC_FLIP) for the one
+ * sweeper no STOP holds: the collector sweeping in the background while a
+ * mutator drives sees the new sg at once and must see the marks with it.
  * Allocators take only swept spans (sweepgen == sg, checked). gc.nunswept
  * counts spans not yet swept; the next cycle starts only at 0
  * (GC_SWEEP_DONE orders the sweepers' clearing of mark bits before the
@@ -323,6 +326,11 @@
  *                  hs_release; the stopped hart's acquire after it.
  *   GC_ENTER       full barrier on both sides (Dekker): the entering hart's
  *                  active flag vs the driver's new handshake word.
+ *   GC_FLIP        driver: every mark of the cycle (its CASes, the acked
+ *                  harts') before the flip's nunswept and sweepgen; a
+ *                  sweeper no STOP holds (the collector hart while a
+ *                  mutator drives) loads sweepgen, then takes a central
+ *                  lock (SPIN_LOCK's acquire), then reads mark words.
  *   GC_SWEEP_DONE  sweeper: cleared mark bits and freed slots before the
  *                  nunswept decrement; the driver's (or a test's) acquire
  *                  after it reads 0, before marking (or reading bits).

@@ -126,6 +126,11 @@ static bool span_full(const struct span *s)
  * 2, which no span has once gc.sweepgen moved on), so no span is ever swept
  * twice, and the span goes back where its sweepgen says. For any other
  * sweeper a failed claim is a span on the wrong list: fatal.
+ *
+ * The lock's SPIN_LOCK acquire orders the caller's load of gc.sweepgen
+ * before our loads of the span's mark words (gc_sweep_span): the pairing
+ * of the driver's GC_FLIP release (gc_flip), for a sweeper that saw the
+ * flip without being stopped for it.
  */
 static struct span *take_unswept(struct gc_central *c, uint32_t sg)
 {
@@ -226,6 +231,20 @@ void gc_flip(void)
 	if (shared_load64(&gc.nunswept) != 0)
 		panic("gc: flip with %lu spans unswept",
 		      (unsigned long)shared_load64(&gc.nunswept));
+	/*
+	 * Orders every mark of this cycle before the flip: our own mark-bit
+	 * CASes (an RMW orders nothing after it) and the acked harts' ones,
+	 * which the STOP's GC_ACK acquire made ours. Pairs with the
+	 * sweeper's SPIN_LOCK acquire in take_unswept, after its load of
+	 * sweepgen. A stopped hart is ordered by GC_WORLD anyway; the
+	 * sweeper that needs this is the collector hart sweeping in the
+	 * background while a mutator drives (FAULT TOLERANCE): it sees the
+	 * new sweepgen and sweeps at once, and without this it can read a
+	 * live object's mark word from before our CAS and free the object
+	 * (tests/guest/stress_gc_sweep_test.c: "pointer to unallocated span"
+	 * one cycle later, or a reachable node freed).
+	 */
+	release_barrier(BARRIER_GC_FLIP);
 	shared_store64(&gc.nunswept, shared_load64(&gc.nspans));
 	shared_store32(&gc.sweepgen, sg + 2);
 }

@@ -53,8 +53,10 @@
 	X(HART_CALL_DONE, "hart_call: the callee's work, before state DONE",   \
 	  "hart_wait: state DONE, then the results")                           \
 	X(SPIN_UNLOCK, "spinlock: the critical section, before the release",   \
-	  "spin_lock: the acquiring load of the lock word")                    \
-	X(SPIN_LOCK, "spin_lock: the acquiring swap, before the section",      \
+	  "spin_lock: the load that sees its ticket own the lock")             \
+	X(SPIN_LOCK,                                                           \
+	  "spin_lock: its ticket owning the lock, before the "                 \
+	  "section",                                                           \
 	  "spin_unlock: the releasing store")                                  \
 	X(TASK_PARK,                                                           \
 	  "task park / task_scan_end: the stack and task fields (or the "      \
@@ -91,6 +93,11 @@
 	  "sweeper: a span's cleared mark bits and freed slots, before the "   \
 	  "unswept-span count drops",                                          \
 	  "gc driver: the count at 0, then marking the next cycle")            \
+	X(GC_FLIP,                                                             \
+	  "gc driver: every mark of the cycle (its own CASes, the acked "      \
+	  "harts' it acquired), before the flip's unswept count and sweepgen", \
+	  "a sweeper no STOP holds (the collector hart while a mutator "       \
+	  "drives): gc.sweepgen, then SPIN_LOCK, then the mark words")         \
 	X(GC_RECORD_RECHECK,                                                   \
 	  "collector (load-load): the span lookup of a task record's stack "   \
 	  "pointer, before reloading the field and the stack bounds",          \

@@ -198,6 +198,7 @@ static const char *const fence_names[] = {
     "SPAN_PUBLISH",   "SPAN_RETIRE", "REMOTE_FREE", "HART_CALL_POST",
     "HART_CALL_DONE", "TASK_PARK",   "TASK_DONE",   "SPIN_UNLOCK",
     "GC_HANDSHAKE",   "GC_ACK",	     "GC_WORLD",    "GC_SWEEP_DONE",
+    "GC_FLIP",
 };
 /* Bit b: barrier b orders only (from fence_names[]); bit 63: computed. */
 static volatile uint64_t order_mask;

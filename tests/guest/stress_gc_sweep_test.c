@@ -57,6 +57,18 @@
  * the mutator's first marks. A faster drain closes the window: boots of
  * the mutant on riscv64-virt that failed, 1/1024: 0 of 6; 1/4096: 2 of 6;
  * 1/16384 (the default): 8 of 20 (mips64-malta: 8 of 10).
+ *
+ * The other direction: GC_FLIP (gc/sweep.c, gc_flip). When the mutator's
+ * T2 ends, its flip makes every span unswept, and the collector, still
+ * sweeping in the background, takes them at once: it must see T2's marks
+ * (the mutator's CASes) before the new sweepgen, or it reads a live
+ * object's mark word from before the CAS and frees the object ("pointer
+ * to unallocated span" at the next cycle's mark of the table, the failure
+ * of a make test on 2026-11-25). The window the simulator can show is
+ * the driver's stores between the flip and its next read-modify-write,
+ * which drains the flip's epoch: NPARKED parked tasks, which every STOP
+ * claims and gc_world_release hands back with one store each after the
+ * flip, make it long enough to hit.
  */
 #include <stdint.h>
 
@@ -106,6 +118,13 @@ static struct slot *table;
 
 /* A LARGE garbage object: its allocation asks the pacer at once. */
 static const struct gc_type kick_type = GC_TYPE_NOSCAN("sweep.kick", 40u << 10);
+
+/* Parked tasks: the STOP claims each and gc_world_release hands each
+ * back after the flip, a store apiece (see GC_FLIP above). */
+#ifndef NPARKED
+#define NPARKED 300
+#endif
+static struct task *parked[NPARKED];
 
 #define NLISTS	 4
 #define LIST_LEN 200
@@ -214,11 +233,20 @@ static bool stalled_flip(void)
 	return false;
 }
 
+/* A task that has nothing to do: it stays PARKED until the worker ends
+ * (the worker never yields), and every STOP claims it. */
+static void *idle(void *arg)
+{
+	return arg;
+}
+
 static void *worker(void *arg)
 {
 	uint64_t until = counter_time() + SWEEP_SECONDS * counter_time_hz();
 
 	(void)arg;
+	for (unsigned i = 0; i < NPARKED; i++)
+		parked[i] = task_spawn(this_hart(), "parked", idle, NULL, NULL);
 	build();
 	check_all();
 	gc_set_percent(0);
@@ -257,6 +285,9 @@ static void test_sweep_then_mark(void)
 		return;
 	sched_run_all();
 	task_join(t);
+	for (unsigned i = 0; i < NPARKED; i++)
+		if (KTAP_EXPECT(parked[i] != NULL))
+			task_join(parked[i]);
 	gc_get_stats(&b);
 	ktap_diag(
 	    "%lu rounds in %lu ms, %lu with the second cycle taken "
