@@ -86,7 +86,6 @@ static const double format_values[8] = {
     3.14159265358979, -2.718281828, 1e-7,     6.02214076e23, 0.1,
     12345.6789,	      -0.0001234,   1.0 / 3.0};
 static char format_want[8][80];
-static volatile uint32_t all_go;
 
 static void format_one(char *buf, size_t n, double v)
 {
@@ -99,13 +98,24 @@ static void *format_many(void *arg)
 	char buf[80];
 
 	(void)arg;
-	while (shared_load32(&all_go) == 0)
-		arch_cpu_relax();
 	for (unsigned r = 0; r < FORMAT_ROUNDS; r++) {
 		format_one(buf, sizeof(buf), format_values[r % 8]);
 		bad += strcmp(buf, format_want[r % 8]) != 0;
 	}
 	return (void *)bad;
+}
+
+/* The start line of on_all_harts: a flag that orders nothing (fn and the
+ * data it reads reach the other harts through hart_call's mailbox
+ * barriers); it only lines the harts up so that they run fn at once. */
+static volatile uint32_t all_go;
+static void *(*together_fn)(void *);
+
+static void *run_together(void *arg)
+{
+	while (shared_load32(&all_go) == 0)
+		arch_cpu_relax();
+	return together_fn(arg);
 }
 
 /* Run fn on every hart at once (the boot hart too); the sum of results. */
@@ -114,10 +124,11 @@ static uintptr_t on_all_harts(void *(*fn)(void *))
 	uintptr_t sum;
 
 	shared_store32(&all_go, 0);
+	together_fn = fn;
 	for (unsigned i = 1; i < hart_count; i++)
-		hart_call(&harts[i], fn, NULL);
+		hart_call(&harts[i], run_together, NULL);
 	shared_store32(&all_go, 1);
-	sum = (uintptr_t)fn(NULL);
+	sum = (uintptr_t)run_together(NULL);
 	for (unsigned i = 1; i < hart_count; i++)
 		sum += (uintptr_t)hart_wait(&harts[i]);
 	return sum;
@@ -142,8 +153,6 @@ static void *errno_own(void *arg)
 	uintptr_t bad = 0;
 
 	(void)arg;
-	while (shared_load32(&all_go) == 0)
-		arch_cpu_relax();
 	for (unsigned r = 0; r < ERRNO_ROUNDS; r++) {
 		errno = mine;
 		/* A moment for the others' writes (not arch_cpu_relax: on
