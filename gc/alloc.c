@@ -9,10 +9,17 @@
 #include "gc.h"
 
 struct gc_hart gc_harts[MAX_HARTS];
+struct gc_alloc_cache gc_alloc_caches[MAX_HARTS];
 struct span gc_empty_span; /* alloccache 0: forces a refill */
 /* The allocation gate (gc.h, "ALLOCATION"): a count the driver raises; a
- * hart allocates on the fast path while its gc_hart.gate equals it. */
+ * hart allocates on the fast path while its cache's gate equals it. */
 volatile uint32_t gc_alloc_seq;
+
+/* gh's allocation cache (include/gc_alloc.h: the fast path reads it). */
+static struct gc_alloc_cache *cache_of(const struct gc_hart *gh)
+{
+	return &gc_alloc_caches[gh - gc_harts];
+}
 
 static uint64_t word_mask(const struct span *s, unsigned w)
 {
@@ -39,49 +46,6 @@ static bool window_load(struct span *s, unsigned w)
 	s->alloccache = 0;
 	s->freeindex = nwords * 64;
 	return false;
-}
-
-/* Zero size bytes (a multiple of 8) at p: small ones inline, as constant
- * stores, without a call. */
-static inline __attribute__((always_inline)) void zero(void *p, size_t size)
-{
-	switch ((size + 7) / 8) {
-	case 2:
-		__builtin_memset(p, 0, 16);
-		return;
-	case 3:
-		__builtin_memset(p, 0, 24);
-		return;
-	case 4:
-		__builtin_memset(p, 0, 32);
-		return;
-	case 5:
-		__builtin_memset(p, 0, 40);
-		return;
-	case 6:
-		__builtin_memset(p, 0, 48);
-		return;
-	case 8:
-		__builtin_memset(p, 0, 64);
-		return;
-	default:
-		memset(p, 0, (size + 7) & ~(size_t)7);
-	}
-}
-
-/* Zero the object, write its header; the pointer the caller gets. */
-static inline __attribute__((always_inline)) void *
-object_init(void *slot, const struct gc_type *t, size_t n, size_t size)
-{
-	if (t->ptrmap == NULL) {
-		zero(slot, size);
-		return slot;
-	}
-	struct gc_hdr *h = slot;
-	h->type = t;
-	h->n = n;
-	zero((char *)slot + GC_HDR, size - GC_HDR);
-	return (char *)slot + GC_HDR;
 }
 
 /*
@@ -141,8 +105,8 @@ static void window_black(struct gc_hart *gh, unsigned sc, struct span *s)
 static void cache_black(struct gc_hart *gh)
 {
 	for (unsigned sc = 0; sc < GC_NSPANCLASS; sc++)
-		if (gh->alloc[sc]->alloccache != 0)
-			window_black(gh, sc, gh->alloc[sc]);
+		if (cache_of(gh)->alloc[sc]->alloccache != 0)
+			window_black(gh, sc, cache_of(gh)->alloc[sc]);
 }
 
 /* Make a new span the collector's: the collected and noscan flags tell
@@ -194,12 +158,12 @@ static struct span *span_new(unsigned cls, bool noscan)
 /* Give the hart's cached span of class sc back to central. */
 static void cache_release(struct gc_hart *gh, unsigned sc)
 {
-	struct span *s = gh->alloc[sc];
+	struct span *s = cache_of(gh)->alloc[sc];
 	uint64_t unused;
 
 	if (s == &gc_empty_span)
 		return;
-	gh->alloc[sc] = &gc_empty_span;
+	cache_of(gh)->alloc[sc] = &gc_empty_span;
 	unused = popcount64(s->alloccache) * (uint64_t)s->elemsize;
 	s->alloccache = 0;
 	if (unused)
@@ -217,7 +181,7 @@ void gc_alloc_init(void)
 {
 	for (unsigned i = 0; i < MAX_HARTS; i++)
 		for (unsigned sc = 0; sc < GC_NSPANCLASS; sc++)
-			gc_harts[i].alloc[sc] = &gc_empty_span;
+			gc_alloc_caches[i].alloc[sc] = &gc_empty_span;
 }
 
 /*
@@ -227,12 +191,12 @@ void gc_alloc_init(void)
  */
 static struct span *refill(struct gc_hart *gh, unsigned sc, size_t size)
 {
-	struct span *s = gh->alloc[sc];
+	struct span *s = cache_of(gh)->alloc[sc];
 
 	if (s != &gc_empty_span) {
 		if (window_load(s, s->freeindex / 64 + 1))
 			goto loaded;
-		gh->alloc[sc] = &gc_empty_span;
+		cache_of(gh)->alloc[sc] = &gc_empty_span;
 		gc_central_put(s, true);
 	}
 	if (!gc_pacer_alloc(gh, size_classes[sc / 2].npages * PAGE_SIZE))
@@ -257,7 +221,7 @@ static struct span *refill(struct gc_hart *gh, unsigned sc, size_t size)
 			break;
 		gc_central_put(s, true); /* released full at a flip */
 	}
-	gh->alloc[sc] = s;
+	cache_of(gh)->alloc[sc] = s;
 loaded:;
 	uint64_t bytes = popcount64(s->alloccache) * (uint64_t)s->elemsize;
 	atomic_fetch_add64(&gc.heap_live, bytes);
@@ -299,56 +263,9 @@ static GC_SLOW void *alloc_large(struct gc_hart *gh, const struct gc_type *t,
 		shared_store64((volatile uint64_t *)&s->markbits[0], 1);
 		gh->marked += (uint64_t)npages << PAGE_SHIFT;
 	}
-	void *p = object_init((void *)s->base, t, n, size);
+	void *p = gc_object_init((void *)s->base, t, n, size);
 	/* Filed swept: the collector finds it there after the next flip. */
 	gc_central_put(s, false);
-	return p;
-}
-
-/*
- * Not cold: a hart's first allocation after each gate raise comes here,
- * and so does every window refill (and a cold function's inline zeroing
- * compiles to rep stos on x86). gate is the gate this call opens the
- * fast path for, loaded first: if the driver raises it again meanwhile,
- * the next allocation comes back here.
- */
-static __attribute__((noinline)) void *alloc_slow(const struct gc_type *t,
-						  size_t n, size_t size)
-{
-	struct gc_hart *gh = gc_me();
-	uint32_t gate = shared_load32(&gc_alloc_seq);
-	void *p;
-
-	/* Orders our loads of the handshake word and the barrier flag after
-	 * the gate; pairs with the driver's release before raising it: a
-	 * hart that sees the raise of a mark start sees the flag on. */
-	acquire_barrier(BARRIER_GC_HANDSHAKE);
-	if (gc_poll_due(gh))
-		gc_poll();
-	if (size > SMALL_MAX) {
-		p = alloc_large(gh, t, n, size);
-	} else {
-		unsigned sc = size_class(size) * 2 + (t->ptrmap == NULL);
-		struct span *s = gh->alloc[sc];
-		if (s->alloccache == 0) {
-			s = refill(gh, sc, size);
-			if (s == NULL) {
-				errno = ENOMEM;
-				return NULL;
-			}
-		}
-		if (shared_load32(&gc_barrier_on))
-			window_black(gh, sc, s);
-		p = object_init(span_take(s), t, n, size);
-	}
-	/* Open the fast path once every handshake is answered; while
-	 * marking only with black windows (refills come back here). No flip
-	 * happens before our next poll, so the flag and cache stay as seen. */
-	if (gh->gate != gate && !gc_poll_due(gh)) {
-		if (shared_load32(&gc_barrier_on))
-			cache_black(gh);
-		gh->gate = gate;
-	}
 	return p;
 }
 
@@ -359,30 +276,62 @@ static GC_SLOW void bad_type(const struct gc_type *t)
 	      (const void *)t);
 }
 
-/* The fast path: no lock, no atomic, no phase test: one predictable
- * branch on the gate (raised at mark start and for each handshake). */
-static inline __attribute__((always_inline)) void *
-alloc_fast(const struct gc_type *t, size_t n, size_t size)
+/*
+ * The slow path of gc_alloc and gc_alloc_array (the fast path is inline,
+ * include/gc_alloc.h). Not cold: a hart's first allocation after each
+ * gate raise comes here, and so does every window refill (and a cold
+ * function's inline zeroing compiles to rep stos on x86). size 0: t is
+ * not a type. gate is the gate this call opens the fast path for, loaded
+ * first: if the driver raises it again meanwhile, the next allocation
+ * comes back here.
+ */
+void *gc_alloc_slow(const struct gc_type *t, size_t n, size_t size)
 {
 	struct gc_hart *gh = gc_me();
+	struct gc_alloc_cache *c = cache_of(gh);
+	uint32_t gate = shared_load32(&gc_alloc_seq);
+	void *p;
 
-	if (likely(size <= 1024 && gh->gate == shared_load32(&gc_alloc_seq))) {
-		unsigned sc =
-		    size_to_class8[(size + 7) >> 3] * 2 + (t->ptrmap == NULL);
-		struct span *s = gh->alloc[sc];
-
-		if (likely(s->alloccache != 0))
-			return object_init(span_take(s), t, n, size);
+	if (unlikely(size == 0))
+		bad_type(t);
+	/* Orders our loads of the handshake word and the barrier flag after
+	 * the gate; pairs with the driver's release before raising it: a
+	 * hart that sees the raise of a mark start sees the flag on. */
+	acquire_barrier(BARRIER_GC_HANDSHAKE);
+	if (gc_poll_due(gh))
+		gc_poll();
+	if (size > SMALL_MAX) {
+		p = alloc_large(gh, t, n, size);
+	} else {
+		unsigned sc = size_class(size) * 2 + (t->ptrmap == NULL);
+		struct span *s = c->alloc[sc];
+		if (s->alloccache == 0) {
+			s = refill(gh, sc, size);
+			if (s == NULL) {
+				errno = ENOMEM;
+				return NULL;
+			}
+		}
+		if (shared_load32(&gc_barrier_on))
+			window_black(gh, sc, s);
+		p = gc_object_init(span_take(s), t, n, size);
 	}
-	return alloc_slow(t, n, size);
+	/* Open the fast path once every handshake is answered; while
+	 * marking only with black windows (refills come back here). No flip
+	 * happens before our next poll, so the flag and cache stay as seen. */
+	if (c->gate != gate && !gc_poll_due(gh)) {
+		if (shared_load32(&gc_barrier_on))
+			cache_black(gh);
+		c->gate = gate;
+	}
+	return p;
 }
 
 void *gc_alloc_array(const struct gc_type *t, size_t n)
 {
 	size_t size;
 
-	if (unlikely(t == NULL || t->magic != GC_TYPE_MAGIC ||
-		     (t->size & 7) != 0))
+	if (unlikely(gc_alloc_size(t) == 0))
 		bad_type(t);
 	if (unlikely(__builtin_mul_overflow(n, (size_t)t->size, &size) ||
 		     size > mheap.arena_size)) {
@@ -393,20 +342,7 @@ void *gc_alloc_array(const struct gc_type *t, size_t n)
 		size += GC_HDR;
 	else if (size == 0)
 		size = 8;
-	return alloc_fast(t, n, size);
-}
-
-void *gc_alloc(const struct gc_type *t)
-{
-	if (unlikely(t == NULL || t->magic != GC_TYPE_MAGIC ||
-		     (t->size & 7) != 0))
-		bad_type(t);
-	size_t size = t->size;
-	if (t->ptrmap != NULL)
-		size += GC_HDR;
-	else if (size == 0)
-		size = 8;
-	return alloc_fast(t, 1, size);
+	return gc_alloc_sized(t, n, size);
 }
 
 const struct gc_type *gc_type_of(const void *p, size_t *n)

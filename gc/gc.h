@@ -57,15 +57,16 @@
  *
  * Each hart has a cache of one span per span class (size class x {scan,
  * noscan}) and allocates from its allocCache window without locks or
- * atomics, like malloc's fast path, with no phase test: it is taken while
- * the hart's gc_hart.gate equals gc_alloc_seq, the allocation gate (one
- * more load and one predictable branch). The driver raises the gate
+ * atomics, like malloc's fast path, with no phase test (inline in
+ * include/gc_alloc.h): it is taken while the gate of the hart's cache
+ * (gc_alloc_caches) equals gc_alloc_seq, the allocation gate (one more
+ * load and one predictable branch). The driver raises the gate
  * (adds 1) at mark start, after storing the phase and barrier flag
  * (GC_HANDSHAKE), and before each handshake, so that gc_alloc stays a safe
  * point. A hart's next gc_alloc then takes the slow path: it loads the
  * gate, polls, allocates, and if no handshake is left to answer, makes
  * every cached window black if the barrier is on, and only then stores
- * the gate it loaded into gc_hart.gate. While marking, windows are thus
+ * the gate it loaded into its cache's gate. While marking, windows are thus
  * black before the fast path hands out their objects: the cached ones at
  * the first allocation after the mark start is seen, later ones when the
  * slow path loads them (every window load is a slow-path refill). The
@@ -364,9 +365,8 @@
 #define unlikely(x) __builtin_expect(!!(x), 0)
 #define GC_SLOW	    __attribute__((cold, noinline))
 
-/* Span classes: size class x {scan, noscan}. */
-#define GC_NSPANCLASS (NUM_SIZE_CLASSES * 2)
-#define GC_HDR	      16 /* header of a scannable object */
+/* Span classes (GC_NSPANCLASS), the object header (GC_HDR, struct gc_hdr)
+ * and the per-hart allocation caches are in include/gc_alloc.h. */
 
 /* What a span is to the collector (gc_kind). */
 enum gc_spankind { GC_KIND_NONE, GC_KIND_SCAN, GC_KIND_NOSCAN };
@@ -388,10 +388,6 @@ enum gc_hs_kind { GC_HS_ACK, GC_HS_FLUSH, GC_HS_STOP };
 #define GC_HS_KIND(w)	  ((w)&3)
 
 /* The header of a scannable object. */
-struct gc_hdr {
-	const struct gc_type *type;
-	uint64_t n; /* elements */
-};
 
 /* A work buffer of grey objects (their slot starts). */
 #define GC_WBUF_CAP 254
@@ -409,9 +405,7 @@ struct gc_hart {
 	volatile uint64_t scan_req; /* struct task *: scan yourself (the
 				       driver sets it, the hart clears it) */
 	struct gc_wbuf *wbuf;	    /* hart only (driver during a STOP) */
-	uint32_t gate; /* the gc_alloc_seq it allocates under (hart only) */
-	struct span *alloc[GC_NSPANCLASS]; /* cached spans, or &gc_empty_span */
-	uint64_t marked; /* bytes shaded here since the last flip */
+	uint64_t marked;	    /* bytes shaded here since the last flip */
 	/* allocate-black (alloc.c): the window of alloc[sc] pre-marked for
 	 * mark epoch winmark[sc] (gc.cycle + 1 while marking) */
 	uint32_t winmark[GC_NSPANCLASS];

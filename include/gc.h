@@ -74,9 +74,10 @@ struct gc_type {
 
 /* ---- allocation ---- */
 
-/* A zeroed object of type t, or NULL (errno ENOMEM) if even a full
- * collection could not make room under the heap limit. A safe point. */
-void *gc_alloc(const struct gc_type *t);
+/* gc_alloc(t): a zeroed object of type t, or NULL (errno ENOMEM) if even
+ * a full collection could not make room under the heap limit. A safe
+ * point. Inline: its fast path is in gc_alloc.h. */
+#include "gc_alloc.h"
 /* n consecutive zeroed elements of t (scanned element by element). */
 void *gc_alloc_array(const struct gc_type *t, size_t n);
 /* The type and element count of the object p points into; NULL/0 for a
