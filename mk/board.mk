@@ -77,4 +77,5 @@ $(O)/%.bin: $(O)/%.elf
 .SECONDARY:
 
 -include $(RUNTIME_OBJS:.o=.d) $(O)/demo/demo.d $(O)/tests/ktap.d \
-	$(patsubst %,$(O)/tests/guest/%.d,$(GUEST_TESTS))
+	$(patsubst %,$(O)/tests/guest/%.d,$(GUEST_TESTS)) \
+	$(wildcard $(O)/bench/*.d)
