@@ -19,6 +19,7 @@
  * section, and a gctrace line per cycle of gcbench-N (tools: gc/trace2svg
  * turns them into a plot). The last line compares the longest pauses.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,18 @@ struct node {
 static const struct gc_type node_type = GC_TYPE("bench.node", struct node, 0x3);
 static const struct gc_type double_type = GC_TYPE_NOSCAN("bench.double", 8);
 
+/* A node; out of memory under the heap limit stops the bench, saying so. */
+static struct node *new_node(void)
+{
+	struct node *n = gc_alloc(&node_type);
+
+	if (n == NULL)
+		panic("bench: gc_alloc: out of memory (errno %d) under the "
+		      "heap limit",
+		      errno);
+	return n;
+}
+
 /* ---- GCBench (see tests/guest/gc_gcbench_test.c) ---- */
 
 static long tree_size(int i)
@@ -76,8 +89,8 @@ static void populate(int depth, struct node *node)
 	if (depth <= 0)
 		return;
 	depth--;
-	gc_store(&node->left, gc_alloc(&node_type));
-	gc_store(&node->right, gc_alloc(&node_type));
+	gc_store(&node->left, new_node());
+	gc_store(&node->right, new_node());
 	populate(depth, gc_load(&node->left));
 	populate(depth, gc_load(&node->right));
 }
@@ -91,7 +104,7 @@ static void make_tree(int depth, unsigned k)
 {
 	if (depth <= 0) {
 		/* A leaf, as in the originals: no children, no frame. */
-		struct node *n = gc_alloc(&node_type);
+		struct node *n = new_node();
 		frame_top()->slot[k] = (uintptr_t)n;
 		return;
 	}
@@ -101,7 +114,7 @@ static void make_tree(int depth, unsigned k)
 		panic("bench: %s", task_error_msg(task_current()));
 	make_tree(depth - 1, 0);
 	make_tree(depth - 1, 1);
-	struct node *n = gc_alloc(&node_type);
+	struct node *n = new_node();
 	f = frame_top();
 	gc_store(&n->left, frame_ptr(f, 0));
 	gc_store(&n->right, frame_ptr(f, 1));
@@ -133,9 +146,11 @@ static void *gcbench(void *arg)
 	frame_push_or_panic(&base_desc);
 	make_tree(BENCH_STRETCH, 0);
 	frame_set_ptr(frame_top(), 0, NULL);
-	gc_store(&g->long_lived, gc_alloc(&node_type));
+	gc_store(&g->long_lived, new_node());
 	populate(BENCH_LONG, gc_load(&g->long_lived));
 	double *a = gc_alloc_array(&double_type, BENCH_ARRAY);
+	if (a == NULL)
+		panic("bench: gc_alloc_array: out of memory (errno %d)", errno);
 	for (int i = 0; i < BENCH_ARRAY; i++)
 		a[i] = 1.0 / (double)(i + 1);
 	gc_store(&g->array, a);
@@ -143,7 +158,7 @@ static void *gcbench(void *arg)
 		long iters = 2 * tree_size(BENCH_STRETCH) / tree_size(d);
 		for (long i = 0; i < iters; i++) {
 			struct frame *f = frame_top();
-			frame_set_ptr(f, 0, gc_alloc(&node_type));
+			frame_set_ptr(f, 0, new_node());
 			populate(d, frame_ptr(f, 0));
 			frame_set_ptr(frame_top(), 0, NULL);
 		}

@@ -17,6 +17,7 @@
 
 #define GC_MIN_GOAL	(4ull << 20)
 #define GC_ASSIST_RATIO 2
+#define GC_LIMIT_CYCLES 8 /* cycles a refill waits at the limit, at most */
 
 void gc_pacer_update(void)
 {
@@ -79,7 +80,8 @@ static void request_cycle(void)
 }
 
 /* Before a refill of about bytes: trigger, assist, limit. False: the
- * limit stays exceeded even after a full collection. */
+ * limit stays exceeded after full collections, and the last one found
+ * too much live data to make room (or GC_LIMIT_CYCLES went by). */
 bool gc_pacer_alloc(struct gc_hart *gh, uint64_t bytes)
 {
 	uint64_t live = shared_load64(&gc.heap_live);
@@ -93,16 +95,22 @@ bool gc_pacer_alloc(struct gc_hart *gh, uint64_t bytes)
 		   live + bytes >= shared_load64(&gc.heap_trigger)) {
 		request_cycle();
 	}
-	for (int i = 0; i < 2; i++) {
-		if (shared_load64(&gc.heap_live) + bytes <=
-		    shared_load64(&gc.limit))
+	for (int i = 0;; i++) {
+		uint64_t limit = shared_load64(&gc.limit);
+		if (shared_load64(&gc.heap_live) + bytes <= limit)
 			return true;
+		/* Out of memory once a whole cycle (the second wait) found
+		 * no room for us in what it marked. While it did, the
+		 * excess is what other mutators allocated since, which the
+		 * next cycle frees: wait again, GC_LIMIT_CYCLES at most. */
+		if (i >= 2 && (shared_load64(&gc.heap_marked) + bytes > limit ||
+			       i >= GC_LIMIT_CYCLES))
+			return false;
 		/* At the limit: wait for the cycle in progress, or a new
 		 * one, to end. */
 		uint64_t c = shared_load64(&gc.cycle);
 		gc_wait_cycle(c + 1, true);
 	}
-	return shared_load64(&gc.heap_live) + bytes <= shared_load64(&gc.limit);
 }
 
 /*

@@ -2,9 +2,10 @@
  * gc_basic_test.c - the collector's basics, on every board and on the host
  * (tests/host/harts.c): typed allocation, roots, collection of garbage,
  * stop-the-world and concurrent modes, verification, the pointer check,
- * and tasks whose only references live in their frames while their stacks
- * grow, shrink and are scanned concurrently.
+ * tasks whose only references live in their frames while their stacks
+ * grow, shrink and are scanned concurrently, and the heap limit.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -118,6 +119,56 @@ static void test_collect_frees_garbage(void)
 	gc_store(&root_list, NULL);
 	gc_root_unregister(&root_list);
 	gc_mutator_leave();
+}
+
+/*
+ * The heap limit: live data that outgrows it makes gc_alloc return NULL
+ * with errno ENOMEM, and only then: never early (garbage, two nodes per
+ * live one, is collected to make room), never losing what is reachable,
+ * and allocation goes on once the live data is dropped.
+ */
+#define LIMIT_BYTES (6u << 20)
+static void test_limit_enomem(void)
+{
+	size_t old = gc_set_limit(LIMIT_BYTES);
+	struct gc_stats a, b;
+	struct node *x;
+	long n = 0;
+
+	gc_mutator_enter();
+	gc_root_register(&root_list, "limit list");
+	gc_collect();
+	gc_get_stats(&a);
+	errno = 0;
+	while ((x = gc_alloc(&node_type)) != NULL) {
+		x->key = n++;
+		gc_store(&x->left, gc_load(&root_list));
+		gc_store(&root_list, x);
+		if (gc_alloc(&node_type) == NULL ||
+		    gc_alloc(&node_type) == NULL)
+			break;
+	}
+	gc_get_stats(&b);
+	KTAP_EXPECT(errno == ENOMEM);
+	/* Live nodes take 48 bytes each: at least half the limit was live
+	 * when it refused. */
+	KTAP_EXPECT((uint64_t)n * 48 >= LIMIT_BYTES / 2);
+	long k = n, bad = 0;
+	for (x = gc_load(&root_list); x != NULL; x = gc_load(&x->left))
+		bad += x->key != --k;
+	KTAP_EXPECT(bad == 0 && k == 0);
+	ktap_diag("%ld live nodes (%lu KiB) under a %u KiB limit, then ENOMEM; "
+		  "%lu cycles",
+		  n, (unsigned long)(n * 48 >> 10), LIMIT_BYTES >> 10,
+		  (unsigned long)(b.cycles - a.cycles));
+	gc_store(&root_list, NULL);
+	long after = 0;
+	while (after < 100000 && gc_alloc(&node_type) != NULL)
+		after++;
+	KTAP_EXPECT(after == 100000);
+	gc_root_unregister(&root_list);
+	gc_mutator_leave();
+	gc_set_limit(old);
 }
 
 /* Replace list elements while collecting: everything reachable stays. */
@@ -324,6 +375,7 @@ static const struct ktap_case cases[] = {
     KTAP_CASE(test_verify_continuous),
     KTAP_CASE(test_bad_pointer_found),
     KTAP_CASE(test_tasks_frames),
+    KTAP_CASE(test_limit_enomem),
 };
 
 int main(void)
