@@ -73,7 +73,7 @@ define gcstate
 	printf "gc: handshake epoch %#x, release %#x, in_stop %u, request %u, allocation gate %u\n", gc.hs_epoch, gc.hs_release, gc.in_stop, gc.request, gc_alloc_seq
 	set $i = 0
 	while $i < hart_count
-		printf "gc hart %u: ack %#x, active %u, gate %u, scan_req %#lx\n", $i, gc_harts[$i].ack, gc_harts[$i].active, gc_harts[$i].gate, gc_harts[$i].scan_req
+		printf "gc hart %u: ack %#x, active %u, gate %u, scan_req %#lx\n", $i, gc_harts[$i].ack, gc_harts[$i].active, gc_alloc_caches[$i].gate, gc_harts[$i].scan_req
 		set $i = $i + 1
 	end
 end
