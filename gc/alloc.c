@@ -104,9 +104,11 @@ static void window_black(struct gc_hart *gh, unsigned sc, struct span *s)
  */
 static void cache_black(struct gc_hart *gh)
 {
+	struct span *const *alloc = cache_of(gh)->alloc;
+
 	for (unsigned sc = 0; sc < GC_NSPANCLASS; sc++)
-		if (cache_of(gh)->alloc[sc]->alloccache != 0)
-			window_black(gh, sc, cache_of(gh)->alloc[sc]);
+		if (alloc[sc]->alloccache != 0)
+			window_black(gh, sc, alloc[sc]);
 }
 
 /* Make a new span the collector's: the collected and noscan flags tell
@@ -158,12 +160,13 @@ static struct span *span_new(unsigned cls, bool noscan)
 /* Give the hart's cached span of class sc back to central. */
 static void cache_release(struct gc_hart *gh, unsigned sc)
 {
-	struct span *s = cache_of(gh)->alloc[sc];
+	struct gc_alloc_cache *c = cache_of(gh);
+	struct span *s = c->alloc[sc];
 	uint64_t unused;
 
 	if (s == &gc_empty_span)
 		return;
-	cache_of(gh)->alloc[sc] = &gc_empty_span;
+	c->alloc[sc] = &gc_empty_span;
 	unused = popcount64(s->alloccache) * (uint64_t)s->elemsize;
 	s->alloccache = 0;
 	if (unused)
@@ -191,12 +194,13 @@ void gc_alloc_init(void)
  */
 static struct span *refill(struct gc_hart *gh, unsigned sc, size_t size)
 {
-	struct span *s = cache_of(gh)->alloc[sc];
+	struct gc_alloc_cache *c = cache_of(gh);
+	struct span *s = c->alloc[sc];
 
 	if (s != &gc_empty_span) {
 		if (window_load(s, s->freeindex / 64 + 1))
 			goto loaded;
-		cache_of(gh)->alloc[sc] = &gc_empty_span;
+		c->alloc[sc] = &gc_empty_span;
 		gc_central_put(s, true);
 	}
 	if (!gc_pacer_alloc(gh, size_classes[sc / 2].npages * PAGE_SIZE))
@@ -221,7 +225,7 @@ static struct span *refill(struct gc_hart *gh, unsigned sc, size_t size)
 			break;
 		gc_central_put(s, true); /* released full at a flip */
 	}
-	cache_of(gh)->alloc[sc] = s;
+	c->alloc[sc] = s;
 loaded:;
 	uint64_t bytes = popcount64(s->alloccache) * (uint64_t)s->elemsize;
 	atomic_fetch_add64(&gc.heap_live, bytes);
